@@ -1,0 +1,152 @@
+"""The canonical data model: every input format is converted into these frames at the edge.
+
+Frames are plain pandas DataFrames with fixed column sets so that loaders, alert rules,
+summaries, charts and storage all speak one language. Timestamps are always
+``datetime64[us, UTC]``: microsecond resolution keeps surrogate dates such as MIMIC's
+year 2704 representable, and UTC inside avoids the naive-local-time trap of monitor exports.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from dashboard.core.problems import Problem
+
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+
+
+@dataclass(frozen=True)
+class Vital:
+    """One vital sign: its unit, how it is measured and the physiologically possible range."""
+
+    name: str
+    label: str
+    unit: str
+    kind: str  # "continuous" (1-5 s samples) or "cuff" (episodic NIBP readings)
+    plausible_min: float
+    plausible_max: float
+
+
+@cache
+def vitals_table() -> dict[str, Vital]:
+    """The vitals of the model, read from ``data/vitals.toml`` (order = column order)."""
+    text = resources.files("dashboard.core").joinpath("data/vitals.toml").read_text("utf-8")
+    table = tomllib.loads(text)["vital"]
+    return {name: Vital(name=name, **spec) for name, spec in table.items()}
+
+
+VITALS: tuple[str, ...] = tuple(vitals_table())
+CONTINUOUS: tuple[str, ...] = tuple(v for v, spec in vitals_table().items() if spec.kind == "continuous")
+CUFF: tuple[str, ...] = tuple(v for v, spec in vitals_table().items() if spec.kind == "cuff")
+
+# Vitals, wide form: one row per sample time; cuff columns are empty on most rows.
+VITALS_COLUMNS: tuple[str, ...] = ("session_id", "timestamp", *VITALS)
+
+# Cells refused as physiologically impossible: kept here (and charted hollow), never alerted on.
+ARTIFACT_COLUMNS: tuple[str, ...] = ("session_id", "timestamp", "vital", "value", "reason", "file", "line")
+
+# Side effects, interventions and infusion markers.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "timestamp",
+    "event",  # canonical name from data/vocabulary.csv, or the name as given when unknown
+    "category",  # side_effect | intervention | infusion_marker | note | unknown
+    "severity",  # mild | moderate | severe | <NA>
+    "ctcae_grade",  # Int64 1-5 or <NA>
+    "scale",  # e.g. CADSS, CADSS-6, NRS, or <NA>
+    "score",  # float or <NA>
+    "note",  # free text, always plain text
+)
+
+SESSION_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "patient_id",
+    "chair",
+    "infusion_start",
+    "infusion_end",
+    "planned_minutes",
+    "dose_mg_per_kg",
+    "weight_kg",
+    "indication",
+)
+
+# One row per alert episode.
+ALERT_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "vital",  # hr | sbp | dbp | map | spo2 | rr
+    "rule",  # rule id from the protocol, e.g. sbp_high_critical, signal_loss
+    "priority",  # high | medium | low
+    "kind",  # physiological | technical
+    "start",  # first sample of the breach (or the last good sample before a loss)
+    "onset",  # when the alarm sounded: start + persistence delay (or the confirming reading)
+    "end",  # last sample still in alarm (or the first sample after a loss)
+    "peak",  # worst value during the episode (NaN for technical alerts)
+    "limit",  # the limit that applied (after per-patient overrides)
+    "n_samples",
+)
+
+PRIORITIES: tuple[str, ...] = ("high", "medium", "low")
+SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+EVENT_CATEGORIES: tuple[str, ...] = ("side_effect", "intervention", "infusion_marker", "note", "unknown")
+
+
+@dataclass
+class Dataset:
+    """Everything loaded for a set of sessions, already in the canonical model.
+
+    ``artifacts`` holds the cells refused as impossible (their vitals cells are empty);
+    ``problems`` lists every rejected row or cell and every warning, by file and line.
+    """
+
+    vitals: pd.DataFrame
+    events: pd.DataFrame
+    sessions: pd.DataFrame
+    artifacts: pd.DataFrame
+    problems: list[Problem]
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    """An empty frame with the model's dtypes, so concatenation never changes a column's type."""
+    return pd.DataFrame({column: pd.Series(dtype=_dtype(column)) for column in columns})
+
+
+def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Order and type a frame's columns as the model says, adding missing ones as empty."""
+    out = pd.DataFrame(index=frame.index)
+    for column in columns:
+        values = frame[column] if column in frame.columns else pd.Series(pd.NA, index=frame.index)
+        out[column] = values.astype(_dtype(column))
+    return out
+
+
+_DTYPES: dict[str, str] = {
+    "timestamp": TIMESTAMP_DTYPE,
+    "start": TIMESTAMP_DTYPE,
+    "onset": TIMESTAMP_DTYPE,
+    "end": TIMESTAMP_DTYPE,
+    "infusion_start": TIMESTAMP_DTYPE,
+    "infusion_end": TIMESTAMP_DTYPE,
+    "value": "float64",
+    "peak": "float64",
+    "limit": "float64",
+    "score": "float64",
+    "planned_minutes": "float64",
+    "dose_mg_per_kg": "float64",
+    "weight_kg": "float64",
+    "ctcae_grade": "Int64",
+    "n_samples": "Int64",
+    "line": "Int64",
+}
+
+
+def _dtype(column: str) -> str:
+    if column in _DTYPES:
+        return _DTYPES[column]
+    if column in vitals_table():
+        return "float64"
+    return "str"

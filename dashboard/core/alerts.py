@@ -1,0 +1,308 @@
+"""Alert episodes: when each protocol rule alarmed, for every session at once.
+
+Semantics (the protocol file's header has the rule fields):
+
+- A breach is a reading beyond the limit (``>=`` high, ``<=`` low, ``value - baseline >=`` rise).
+  Empty cells (artifacts removed at load) are not readings, so they never breach.
+- Continuous vitals (HR, SpO2, RR) alarm when a breach persists unbroken for ``delay_s`` and
+  spans at least two readings, so no single sample ever alarms; onset = start + delay.
+- Cuff vitals alarm on the breaching reading itself; with ``confirm`` only when the next
+  reading breaches too (onset = that confirming reading).
+- ``peak`` is the worst value itself (also for rise rules); ``limit`` is the limit that applied
+  after the patient's overrides, for a rise rule the absolute threshold (baseline + rise).
+- Once sounding, an alarm is held until the value is back past ``limit -/+ hysteresis``, so a
+  value hovering around the limit is one episode. Before it sounds there is no hysteresis: a
+  breach that dips back before ``delay_s`` is over starts again.
+- A continuous gap longer than ``signal_loss.after_s``, or cuff readings more than three cuff
+  intervals apart, ends any episode.
+- Technical alerts: ``signal_loss`` per continuous vital (a gap longer than ``after_s`` between
+  readings, or, with ``now``, a last reading older than that); ``cuff_overdue`` when no SBP
+  reading came within ``overdue_factor`` cuff intervals (counted from the session's first sample
+  before the first reading). A vital a session never measured is lost for the whole session only
+  if other sessions of the frame do measure it (and, for continuous vitals, the session has other
+  continuous data): then the sensor is missing, rather than not part of the clinic's setup.
+  Technical alerts have no peak, ``n_samples`` 0, and ``limit`` = the time limit in seconds.
+- With ``now`` (live use) every session in the frame is taken as still running: pass only live
+  sessions, or ``now=None`` to review finished ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core.baseline import session_baselines
+from dashboard.core.episodes import latch, run_bounds, run_extreme, segment_starts
+from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, VITALS, conform, empty_frame
+from dashboard.core.protocol import CuffSettings, Protocol, Rule
+
+_US = 1_000_000  # timestamps are handled as int64 microseconds since the epoch
+_NEVER = np.iinfo(np.int64).max
+_CUFF_JOIN_INTERVALS = 3  # cuff readings further apart than this many intervals are separate episodes
+
+
+@dataclass(frozen=True)
+class _Cohort:
+    """All sessions' vitals as arrays in (session, time) order, with what the rules need per session."""
+
+    ids: pd.Index  # session_id of each session code
+    session: np.ndarray  # session code per row
+    time: np.ndarray  # int64 µs per row
+    vitals: pd.DataFrame  # the input frames, for the shared baseline computation
+    sessions: pd.DataFrame
+    values: dict[str, np.ndarray]  # vital -> float per row (NaN = not measured or artifact)
+    patient: pd.Series  # per session code
+    infusion_end: np.ndarray  # per session code, int64 µs (_NEVER when unknown)
+    first: np.ndarray  # per session code, time of the first row
+    last: np.ndarray  # per session code, time of the last row
+
+
+@dataclass(frozen=True)
+class _Readings:
+    """One vital's readings (non-empty cells), still in (session, time) order."""
+
+    session: np.ndarray
+    time: np.ndarray
+    value: np.ndarray
+    segment_start: np.ndarray  # a new session or a gap too long for an episode to bridge
+
+
+def detect_alerts(
+    vitals: pd.DataFrame, sessions: pd.DataFrame, protocol: Protocol, now: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """One row per alert episode (``model.ALERT_COLUMNS``), sorted by session and start."""
+    cohort = _cohort(vitals, sessions)
+    if not len(cohort.time):
+        return empty_frame(ALERT_COLUMNS)
+    now_us = None if now is None else _micros(now)
+    readings = {vital: _readings(cohort, vital, protocol) for vital in cohort.values}
+    baselines = _baselines(cohort, protocol)
+    parts = [
+        _rule_episodes(
+            rule,
+            readings[rule.vital],
+            _limits(rule, cohort, protocol),
+            baselines[rule.vital] if rule.direction == "rise" else None,
+        )
+        for rule in protocol.rules
+    ]
+    parts += [_signal_loss(vital, readings, cohort, protocol, now_us) for vital in CONTINUOUS]
+    parts.append(_cuff_overdue(readings["sbp"], cohort, protocol.cuff, now_us))
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return empty_frame(ALERT_COLUMNS)
+    found = pd.concat(parts, ignore_index=True)
+    found["session_id"] = cohort.ids[found.pop("code").to_numpy()]
+    for column in ("start", "onset", "end"):
+        found[column] = pd.to_datetime(found[column], unit="us", utc=True)
+    alerts = conform(found, ALERT_COLUMNS).sort_values(["session_id", "start"], kind="stable")
+    return alerts.reset_index(drop=True)
+
+
+def alert_counts(alerts: pd.DataFrame, session_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Physiological alerts per priority and technical alerts, per session (index ``session_id``).
+
+    With ``session_ids`` every listed session gets a row, zeros where nothing alarmed.
+    """
+    physiological = alerts["kind"] == "physiological"
+    labels = ("alerts_" + alerts["priority"]).where(physiological, "alerts_technical")
+    columns = [f"alerts_{priority}" for priority in PRIORITIES] + ["alerts_technical"]
+    counts = pd.crosstab(alerts["session_id"], labels).reindex(columns=columns, fill_value=0)
+    if session_ids is not None:
+        counts = counts.reindex(pd.Index(session_ids).unique(), fill_value=0)
+    return counts.rename_axis(index="session_id", columns=None).astype("int64")
+
+
+def _cohort(vitals: pd.DataFrame, sessions: pd.DataFrame) -> _Cohort:
+    if vitals["timestamp"].isna().any():
+        vitals = vitals.loc[vitals["timestamp"].notna()]
+    code, ids = pd.factorize(vitals["session_id"])
+    time = vitals["timestamp"].dt.as_unit("us").array.asi8
+    order = None if _in_order(code, time) else np.lexsort((time, code))
+    values = {vital: vitals[vital].to_numpy(dtype="float64", na_value=np.nan) for vital in VITALS}
+    if order is not None:
+        code, time = code[order], time[order]
+        values = {vital: column[order] for vital, column in values.items()}
+    info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(ids)
+    first_row = np.flatnonzero(np.diff(code, prepend=-1) != 0)
+    last_row = np.flatnonzero(np.diff(code, append=-1) != 0)
+    return _Cohort(
+        ids=pd.Index(ids),
+        session=code,
+        time=time,
+        vitals=vitals,
+        sessions=sessions,
+        values=values,
+        patient=info["patient_id"],
+        infusion_end=_micros_or_never(info["infusion_end"]),
+        first=time[first_row],
+        last=time[last_row],
+    )
+
+
+def _in_order(code: np.ndarray, time: np.ndarray) -> bool:
+    step = np.diff(code)
+    return bool(np.all(step >= 0) and np.all((np.diff(time) >= 0) | (step > 0)))
+
+
+def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
+    measured = ~np.isnan(cohort.values[vital])
+    session, time = cohort.session[measured], cohort.time[measured]
+    if vital in CONTINUOUS:
+        joins_until = time + round(protocol.signal_loss.after_s * _US)
+    else:
+        infusion_end = cohort.infusion_end[session]
+        joins_until = _cuff_due(time, infusion_end, protocol.cuff, _CUFF_JOIN_INTERVALS)
+    value = cohort.values[vital][measured]
+    return _Readings(session, time, value, segment_starts(session, time, joins_until))
+
+
+def _cuff_due(time: np.ndarray, infusion_end: np.ndarray, cuff: CuffSettings, factor: float) -> np.ndarray:
+    """``factor`` cuff intervals after ``time``, at the infusion cadence while that stays inside it.
+
+    Past the infusion end the (slower) after-infusion cadence applies; before the infusion the
+    infusion cadence does (the tighter one).
+    """
+    during = time + round(factor * cuff.interval_min * 60 * _US)
+    after = time + round(factor * cuff.interval_after_min * 60 * _US)
+    return np.where(during <= infusion_end, during, after)
+
+
+def _baselines(cohort: _Cohort, protocol: Protocol) -> dict[str, np.ndarray]:
+    """Per-session baseline of each vital a rise rule watches (indexed by session code)."""
+    rising = {rule.vital for rule in protocol.rules if rule.direction == "rise"}
+    if not rising:
+        return {}
+    table = session_baselines(cohort.vitals, cohort.sessions, protocol.baseline.window_min)
+    return {vital: table[vital].reindex(cohort.ids).to_numpy(dtype="float64") for vital in rising}
+
+
+def _limits(rule: Rule, cohort: _Cohort, protocol: Protocol) -> np.ndarray:
+    """The rule's limit for each session code, after that session's patient overrides."""
+    overrides = protocol.overrides.items()
+    overridden = {patient: limits[rule.id] for patient, limits in overrides if rule.id in limits}
+    per_session = cohort.patient.map(overridden) if overridden else pd.Series(np.nan, index=cohort.ids)
+    return per_session.fillna(rule.limit).to_numpy(dtype="float64")
+
+
+def _rule_episodes(
+    rule: Rule, readings: _Readings, limits: np.ndarray, baseline: np.ndarray | None
+) -> pd.DataFrame:
+    """The episodes of one physiological rule over all sessions."""
+    offset = baseline[readings.session] if baseline is not None else 0.0
+    sign = -1.0 if rule.direction == "low" else 1.0
+    level = sign * (readings.value - offset)
+    limit = sign * limits[readings.session]
+    breach = level >= limit
+    held = level >= limit - rule.hysteresis
+    first, last = run_bounds(breach, readings.segment_start)
+    time = readings.time
+    # One formula for all kinds: continuous (2 readings + delay), cuff (1 reading), confirm (2 readings).
+    needed = 2 if rule.vital in CONTINUOUS or rule.confirm else 1
+    delay = round(rule.delay_s * _US)
+    sounds = (last - first + 1 >= needed) & (time[last] - time[first] >= delay)
+    first = first[sounds]
+    onset = np.maximum(time[first] + delay, time[first + needed - 1])
+    opens, end = latch(first, held, readings.segment_start)
+    start = first[opens]
+    peak_of = np.minimum if rule.direction == "low" else np.maximum
+    code = readings.session[start]
+    return pd.DataFrame(
+        {
+            "code": code,
+            "vital": rule.vital,
+            "rule": rule.id,
+            "priority": rule.priority,
+            "kind": "physiological",
+            "start": time[start],
+            "onset": onset[opens],
+            "end": time[end],
+            "peak": run_extreme(readings.value, start, end, peak_of),
+            "limit": limits[code] + (baseline[code] if baseline is not None else 0.0),
+            "n_samples": end - start + 1,
+        }
+    )
+
+
+def _signal_loss(
+    vital: str, readings: dict[str, _Readings], cohort: _Cohort, protocol: Protocol, now: int | None
+) -> pd.DataFrame:
+    """Gaps in one continuous vital longer than ``after_s``: between readings, at the end, or all session."""
+    r = readings[vital]
+    after = round(protocol.signal_loss.after_s * _US)
+    gap = np.flatnonzero(r.segment_start[1:] & (r.session[1:] == r.session[:-1])) + 1
+    waits = [(r.session[gap], r.time[gap - 1], r.time[gap])]
+    if now is not None:
+        last = np.flatnonzero(np.diff(r.session, append=-1) != 0)
+        waits.append((r.session[last], r.time[last], np.full(len(last), now)))
+    never = _never_measured(vital, readings, cohort)
+    never_end = cohort.last[never] if now is None else np.full(len(never), now)
+    waits.append((never, cohort.first[never], never_end))
+    code, start, end = (np.concatenate(parts) for parts in zip(*waits, strict=True))
+    lost = _technical(code, start, end, after)
+    return lost.assign(vital=vital, rule="signal_loss", priority=protocol.signal_loss.priority)
+
+
+def _never_measured(vital: str, readings: dict[str, _Readings], cohort: _Cohort) -> np.ndarray:
+    """Session codes without a reading of continuous ``vital`` where that means a missing sensor.
+
+    Only when other sessions measure it (so it is part of the clinic's setup) and this session has
+    other continuous data (so the monitor was on).
+    """
+    n = len(cohort.ids)
+    count = np.bincount(readings[vital].session, minlength=n)
+    if not count.any():
+        return np.empty(0, dtype=np.intp)
+    other = sum(np.bincount(readings[v].session, minlength=n) for v in CONTINUOUS if v != vital)
+    return np.flatnonzero((count == 0) & (other > 0))
+
+
+def _cuff_overdue(sbp: _Readings, cohort: _Cohort, cuff: CuffSettings, now: int | None) -> pd.DataFrame:
+    """Waits for an SBP reading longer than ``overdue_factor`` intervals, from the first sample on."""
+    n = len(cohort.ids)
+    # No SBP in the whole frame: the export has no cuff data at all, nothing is overdue.
+    checked = np.arange(n) if len(sbp.time) else np.empty(0, dtype=np.intp)
+    # Each wait runs from an anchor (the session's first sample or a reading) to the next reading or the end.
+    ends = np.full(len(checked), now) if now is not None else cohort.last[checked]
+    code = np.concatenate((checked, sbp.session, checked))
+    time = np.concatenate((cohort.first[checked], sbp.time, ends))
+    is_end = np.concatenate((np.zeros(len(checked) + len(sbp.time), bool), np.ones(len(checked), bool)))
+    order = np.lexsort((is_end, time, code))
+    code, time, is_end = code[order], time[order], is_end[order]
+    anchor = np.flatnonzero(~is_end[:-1] & (code[:-1] == code[1:]))
+    due = _cuff_due(time[anchor], cohort.infusion_end[code[anchor]], cuff, cuff.overdue_factor)
+    overdue = _technical(code[anchor], time[anchor], time[anchor + 1], due - time[anchor])
+    return overdue.assign(vital="sbp", rule="cuff_overdue", priority=cuff.overdue_priority)
+
+
+def _technical(
+    code: np.ndarray, start: np.ndarray, end: np.ndarray, allowed: np.ndarray | int
+) -> pd.DataFrame:
+    """Waits from ``start`` to ``end`` longer than ``allowed`` µs; the alarm sounds when it runs out."""
+    allowed = np.broadcast_to(allowed, code.shape)
+    lost = end - start > allowed
+    return pd.DataFrame(
+        {
+            "code": code[lost],
+            "kind": "technical",
+            "start": start[lost],
+            "onset": start[lost] + allowed[lost],
+            "end": end[lost],
+            "peak": np.nan,
+            "limit": allowed[lost] / _US,
+            "n_samples": 0,
+        }
+    )
+
+
+def _micros(moment: pd.Timestamp) -> int:
+    moment = pd.Timestamp(moment)
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment
+    return int(moment.as_unit("us").asm8.view("int64"))
+
+
+def _micros_or_never(times: pd.Series) -> np.ndarray:
+    times = pd.to_datetime(times, utc=True).dt.as_unit("us")
+    return np.where(times.isna(), _NEVER, times.array.asi8)

@@ -1,0 +1,48 @@
+"""Runs and latched episodes over the readings of many sessions at once, in whole-array numpy.
+
+Every function takes arrays ordered by session and time, with ``segment_start`` True wherever a
+run must not carry on from the previous reading (a new session, or a gap too long to bridge).
+This keeps the alert engine free of loops over readings or sessions: 2,000 sessions cost a
+few array passes, not 2,000 Python iterations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def segment_starts(session: np.ndarray, time: np.ndarray, joins_until: np.ndarray) -> np.ndarray:
+    """True at each session's first reading and at a reading later than the previous one's ``joins_until``."""
+    start = np.ones(len(session), dtype=bool)
+    start[1:] = (session[1:] != session[:-1]) | (time[1:] > joins_until[:-1])
+    return start
+
+
+def run_bounds(flag: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last index of each maximal run of True readings that does not cross a segment start."""
+    joins_previous = np.zeros(len(flag), dtype=bool)
+    joins_previous[1:] = flag[1:] & flag[:-1] & ~segment_start[1:]
+    joined_by_next = np.append(joins_previous[1:], False)
+    return np.flatnonzero(flag & ~joins_previous), np.flatnonzero(flag & ~joined_by_next)
+
+
+def latch(starts: np.ndarray, stay: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hold each alarm from its start until the value leaves the hysteresis band (``stay`` turns False).
+
+    ``starts`` (ascending indices, each with ``stay`` True) are where alarms sound; one that sounds
+    while an earlier alarm is still held joins it. Returns which ``starts`` open an episode
+    (positions into ``starts``) and each episode's last index.
+    """
+    first, last = run_bounds(stay, segment_start)
+    band = np.searchsorted(first, starts, side="right") - 1
+    opens = np.flatnonzero(np.diff(band, prepend=-1) != 0)
+    return opens, last[band[opens]]
+
+
+def run_extreme(values: np.ndarray, first: np.ndarray, last: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
+    """``ufunc`` (np.maximum, np.minimum) over each disjoint, ascending slice ``values[first:last + 1]``."""
+    if not len(first):
+        return np.empty(0, dtype=values.dtype)
+    bounds = np.column_stack((first, last + 1)).ravel()
+    padded = np.append(values, values[-1])  # so that last + 1 may point one past the end
+    return ufunc.reduceat(padded, bounds)[::2]

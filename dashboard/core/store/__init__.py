@@ -1,0 +1,12 @@
+"""The shared session store: SQLite by default, PostgreSQL for several app instances."""
+
+from dashboard.core.store.repository import (
+    AlreadyAmendedError,
+    EntryError,
+    IngestPosition,
+    Store,
+    alert_keys,
+    open_store,
+)
+
+__all__ = ["AlreadyAmendedError", "EntryError", "IngestPosition", "Store", "alert_keys", "open_store"]

@@ -1,0 +1,206 @@
+"""The store's tables, as SQLAlchemy 2 models.
+
+Entries that people or monitors make (vitals, events, acknowledgements, protocol changes,
+the audit log) are append-only: a correction is a new event row that ``amends`` the one it
+corrects, and the database refuses UPDATE and DELETE on those tables (migration 0002).
+Sessions and alert episodes are state that moves on (a session ends, an episode grows), so
+they may be updated; every such change by a person is written to the audit log.
+
+Timestamps are stored in UTC; patients are known only by their pseudonymous id.
+The migrations under ``migrations/versions`` create exactly these tables (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID_LENGTH = 36  # client-generated UUIDs, so a retried submission is recognised as the same entry
+NAME_LENGTH = 128
+
+# SQLite only auto-increments an INTEGER primary key.
+AutoId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite has no time zone support)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store only takes UTC-aware times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    patient_id: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+
+    session_id: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.patient_id"))
+    chair: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    infusion_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    infusion_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_minutes: Mapped[float | None] = mapped_column(Float)
+    dose_mg_per_kg: Mapped[float | None] = mapped_column(Float)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    indication: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+
+
+class Vitals(Base):
+    """One wide-form sample row; columns are the vitals of ``data/vitals.toml`` (a test checks)."""
+
+    __tablename__ = "vitals"
+    __table_args__ = (Index("ix_vitals_session_time", "session_id", "timestamp"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    hr: Mapped[float | None] = mapped_column(Float)
+    sbp: Mapped[float | None] = mapped_column(Float)
+    dbp: Mapped[float | None] = mapped_column(Float)
+    map: Mapped[float | None] = mapped_column(Float)
+    spo2: Mapped[float | None] = mapped_column(Float)
+    rr: Mapped[float | None] = mapped_column(Float)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Event(Base):
+    """A side effect, intervention or marker as entered; an amendment points at the row it corrects.
+
+    ``amends`` is unique: each row can be corrected once, so two staff correcting the same
+    entry at the same moment cannot both succeed unnoticed (the second is told to reload).
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_session", "session_id"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    event: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    ctcae_grade: Mapped[int | None] = mapped_column(Integer)
+    scale: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amends: Mapped[str | None] = mapped_column(ForeignKey("events.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AlertEpisode(Base):
+    """The latest known state of one alert episode, keyed by session, rule and start."""
+
+    __tablename__ = "alert_episodes"
+    __table_args__ = (Index("ix_alert_episodes_open", "is_open"),)
+
+    alert_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
+    vital: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    priority: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    onset: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    peak: Mapped[float | None] = mapped_column(Float)
+    limit: Mapped[float | None] = mapped_column(Float)
+    n_samples: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Acknowledgement(Base):
+    __tablename__ = "acknowledgements"
+    __table_args__ = (Index("ix_acknowledgements_alert", "alert_key"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    alert_key: Mapped[str] = mapped_column(ForeignKey("alert_episodes.alert_key"))
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    reason: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProtocolChange(Base):
+    __tablename__ = "protocol_changes"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    reason: Mapped[str] = mapped_column(Text)
+    toml_text: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(255))
+    session_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class IngestFile(Base):
+    """How far ``ingest --watch`` has read a growing export, committed with the rows it read."""
+
+    __tablename__ = "ingest_files"
+
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(Integer)
+    header: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

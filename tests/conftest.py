@@ -1,0 +1,113 @@
+"""Shared fixtures.
+
+``database_url`` runs a test against both store backends: a SQLite file in the test's tmp dir
+and a fresh database on a real PostgreSQL server that the suite starts itself (once per run,
+in a tmp dir, on a free loopback port). Without the server binaries the PostgreSQL half is
+skipped with the reason shown, except in CI (``CI=true``), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+POSTGRES_BINARIES = ("initdb", "pg_ctl", "postgres")
+POSTGRES_OS_USER = "postgres"  # initdb refuses to run as root
+
+
+@dataclass
+class PostgresServer:
+    host: str
+    port: int
+    _names = itertools.count()
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@{self.host}:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database; its URL."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        engine = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        engine.dispose()
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgresql_server():
+    bin_dir = _postgres_bin_dir()
+    if bin_dir is None:
+        reason = f"PostgreSQL server binaries ({', '.join(POSTGRES_BINARIES)}) not found on PATH"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must test the PostgreSQL backend")
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="store-pg-"))
+    as_postgres = _as_postgres_user(root)
+    data, port = root / "data", _free_port()
+    subprocess.run(
+        [
+            *as_postgres,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60"]
+    subprocess.run(
+        [*pg_ctl, "-l", str(root / "server.log"), "-o", options, "start"], check=True, capture_output=True
+    )
+    try:
+        yield PostgresServer(host="127.0.0.1", port=port)
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """An empty store database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("postgresql_server").create_database()
+
+
+def _postgres_bin_dir() -> Path | None:
+    found = shutil.which("pg_ctl")
+    candidates = [Path(found).parent] if found else []
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    return next((d for d in candidates if all((d / b).exists() for b in POSTGRES_BINARIES)), None)
+
+
+def _as_postgres_user(root: Path) -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    shutil.chown(root, user=POSTGRES_OS_USER, group=POSTGRES_OS_USER)
+    return ["runuser", "-u", POSTGRES_OS_USER, "--"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -119,7 +119,8 @@ def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Order and type a frame's columns as the model says, adding missing ones as empty."""
     out = pd.DataFrame(index=frame.index)
     for column in columns:
-        values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        missing = pd.Series(None, index=frame.index, dtype=object)
+        values = frame[column] if column in frame.columns else missing
         out[column] = values.astype(_dtype(column))
     return out
 

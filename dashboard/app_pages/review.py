@@ -1,0 +1,92 @@
+"""Review: load files (or the sample data), check them, filter the sessions, open one, see the cohort."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.core.exports import to_safe_csv
+from dashboard.ui import cohort_view, components, data, filters
+
+st.title("Review sessions")
+
+with st.expander("Load your own files (CSV, many files or a folder)", icon=":material/upload_file:"):
+    st.caption(
+        "Vitals, events and sessions CSVs in any mix (the kind of each file is recognised from its header). "
+        "Every problem is listed with its file and line; valid rows are kept."
+    )
+    files_tab, folder_tab, settings_tab = st.tabs(["Files", "Folder", "Import settings"])
+    with files_tab:
+        picked = st.file_uploader(
+            "CSV files", type=["csv", "txt", "gz"], accept_multiple_files=True, key="up_files"
+        )
+    with folder_tab:
+        folder = st.file_uploader("A folder of CSV files", accept_multiple_files="directory", key="up_folder")
+    with settings_tab:
+        components.import_settings()
+    uploads = [*(picked or []), *(folder or [])]
+    ids = tuple(upload.file_id for upload in uploads)
+    if uploads and ids != st.session_state.get("loaded_upload_ids"):
+        progress = st.progress(0.0, text="Reading files…")
+        data.load_uploads(
+            [(upload.name, upload.getvalue()) for upload in uploads],
+            on_progress=lambda done, total, name: progress.progress(
+                done / total, text=f"Read {done} of {total}"
+            ),
+        )
+        st.session_state["loaded_upload_ids"] = ids
+        progress.empty()
+    if data.PARTS in st.session_state and st.button("Back to the sample data", icon=":material/undo:"):
+        data.use_sample_data()
+        st.session_state.pop("loaded_upload_ids", None)
+        st.rerun()
+
+current = data.current()
+analysis = current.analysis
+summary = analysis.summary
+dataset = analysis.dataset
+files = [name for name, _ in (st.session_state.get(data.PARTS) or data.sample_parts())]
+problems = dataset.problems
+with st.expander(
+    f"Validation report: {len(files)} file(s), {len(problems)} problem(s)",
+    icon=":material/fact_check:",
+    expanded=bool(problems) and data.PARTS in st.session_state,
+):
+    components.validation_report(problems, files)
+
+if summary.empty:
+    st.info("No usable session in the loaded files. See the validation report above.")
+    st.stop()
+st.caption(
+    f"{len(summary)} sessions, {summary['patient_id'].nunique()} patients from {current.source}; "
+    f"protocol: {components.plain(analysis.protocol.name)}. Times in {current.timezone}."
+)
+
+chosen = filters.show(summary, current.timezone)
+shown = filters.apply(summary, chosen, current.timezone)
+st.subheader(f"Sessions ({len(shown)} of {len(summary)})")
+st.caption("Click a row to open the session.")
+clicked = components.summary_table(shown, current.timezone, key="summary_table")
+if clicked is not None:
+    st.session_state[data.SELECTED] = clicked
+    st.switch_page("app_pages/session.py")
+
+in_view = analysis.alerts["session_id"].isin(shown["session_id"])
+events_in_view = dataset.events["session_id"].isin(shown["session_id"])
+left, middle, right = st.columns(3)
+for column, label, frame, name in (
+    (left, "Summary", shown, "summary.csv"),
+    (middle, "Alert episodes", analysis.alerts.loc[in_view], "alert_episodes.csv"),
+    (right, "Events", dataset.events.loc[events_in_view], "events.csv"),
+):
+    column.download_button(
+        f"{label} (CSV)",
+        data=lambda frame=frame: to_safe_csv(frame),
+        file_name=name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+
+st.subheader("Cohort")
+cohort_view.show(analysis, shown)

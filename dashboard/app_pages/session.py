@@ -1,0 +1,58 @@
+"""Session detail: one session's chart, key numbers, alert episodes, events and a printable report."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.core.charts import session_figure
+from dashboard.ui import components, data, reports
+
+current = data.current()
+summary = current.analysis.summary
+st.title("Session detail")
+if summary.empty:
+    st.info("No session is loaded. Load files on the Review page.")
+    st.stop()
+
+ids = summary["session_id"].tolist()
+chosen = st.session_state.get(data.SELECTED)
+session_id = st.selectbox(
+    "Session", ids, index=ids.index(chosen) if chosen in ids else 0, key="session_picker"
+)
+st.session_state[data.SELECTED] = session_id
+view = data.session_data(current, session_id)
+st.caption(components.session_caption(view, current.timezone))
+
+components.session_metrics(view.summary)
+figure = session_figure(
+    view.vitals,
+    rules=view.rules,
+    session=view.session.to_dict(),
+    baseline=components.baseline_of(view.summary),
+    alerts=view.alerts,
+    events=view.events,
+    artifacts=view.artifacts,
+    tz=current.timezone,
+)
+st.plotly_chart(figure, theme=None, width="stretch", key="session_chart", config={"displaylogo": False})
+
+st.subheader(f"Alert episodes ({len(view.alerts)})")
+components.alerts_table(view.alerts, current.timezone)
+st.subheader(f"Event log ({len(view.events)})")
+components.events_table(view.events, current.timezone)
+if len(view.artifacts):
+    with st.expander(
+        f"Artifacts: {len(view.artifacts)} values refused as impossible (shown hollow, not alerted)"
+    ):
+        st.dataframe(
+            components.local_times(view.artifacts, current.timezone, ("timestamp",)), hide_index=True
+        )
+
+st.download_button(
+    "Download printable report (HTML)",
+    data=lambda: reports.session_report(view, figure, current.timezone),
+    file_name=reports.file_name(session_id),
+    mime="text/html",
+    icon=":material/print:",
+    on_click="ignore",
+)

@@ -1,0 +1,84 @@
+"""Threshold what-if: edit the protocol, see the alarm burden of the loaded cohort change."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.core.charts import burden_comparison_figure
+from dashboard.core.exports import to_safe_csv
+from dashboard.core.protocol import ProtocolError, load_protocol
+from dashboard.ui import components, data
+
+EDITOR = "rules_editor"
+
+
+def use_protocol(toml_text: str | None) -> None:
+    """Make a protocol the active one; the editor starts again from it."""
+    if toml_text is None:
+        st.session_state.pop(data.PROTOCOL, None)
+    else:
+        st.session_state[data.PROTOCOL] = toml_text
+    st.session_state.pop(EDITOR, None)
+    st.rerun()
+
+
+current = data.current()
+protocol = current.analysis.protocol
+st.title("Threshold what-if")
+if current.analysis.summary.empty:
+    st.info("No session is loaded. Load files on the Review page.")
+    st.stop()
+st.caption(
+    f"Active protocol: {components.plain(protocol.name)}. Edit a rule's limit, delay or hysteresis "
+    f"below and compare the alerts each of the {len(current.analysis.summary)} loaded sessions would "
+    "have raised. Nothing changes elsewhere in the app until you apply the edited protocol."
+)
+
+with st.expander("Load a protocol file (TOML)", icon=":material/upload_file:"):
+    upload = st.file_uploader("Protocol file", type=["toml"], key="protocol_upload")
+    if upload is not None:
+        try:
+            loaded = load_protocol(upload.getvalue())
+        except ProtocolError as error:
+            st.error(f"{components.plain(upload.name)} cannot be used:")
+            st.code("\n".join(error.messages), language=None)
+        else:
+            if st.button(f"Use {components.plain(loaded.name)}", type="primary"):
+                use_protocol(loaded.to_toml())
+
+edited_rules = components.rules_editor(protocol.rules_frame(), key=EDITOR)
+try:
+    edited = protocol.with_rules(edited_rules)
+except ProtocolError as error:
+    st.error("The edited protocol is not valid:")
+    st.code("\n".join(error.messages), language=None)
+    st.stop()
+
+table = data.compare(current, edited)
+components.burden_totals(table)
+st.plotly_chart(burden_comparison_figure(table), theme=None, width="stretch", key="burden_chart")
+
+changed_only = st.toggle("Only sessions whose alerts change", value=True)
+components.comparison_table(table, changed_only)
+
+left, middle, right = st.columns(3)
+left.download_button(
+    "Download edited protocol (TOML)",
+    data=edited.to_toml(),
+    file_name="protocol_edited.toml",
+    mime="application/toml",
+    icon=":material/download:",
+    on_click="ignore",
+)
+middle.download_button(
+    "Download comparison (CSV)",
+    data=lambda: to_safe_csv(table),
+    file_name="alerts_current_vs_edited.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+)
+if right.button("Apply the edited protocol to this review", disabled=edited == protocol, type="primary"):
+    use_protocol(edited.to_toml())
+if st.session_state.get(data.PROTOCOL) and st.button("Back to the shipped default protocol"):
+    use_protocol(None)

@@ -1,0 +1,226 @@
+"""The app's data: which files are loaded, under which protocol, cached on their content.
+
+Pages never load or analyse anything themselves; they call ``current()`` and get the same
+cached ``Analysis`` on every rerun. Loaded datasets and analyses are cached with
+``st.cache_resource`` (shared, not copied): with 2,000 sessions at 1 Hz the vitals frame holds
+millions of rows, and ``st.cache_data`` would pickle a copy of it on every rerun. The cache keys
+are content digests (file bytes, protocol TOML, import settings), so the same files uploaded
+twice are loaded once. Cached objects are read-only by convention.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.loaders import load_paths
+from dashboard.core.model import ALERT_COLUMNS, Dataset, empty_frame
+from dashboard.core.pipeline import Analysis, analyse, compare_protocols
+from dashboard.core.protocol import Protocol, load_protocol
+from dashboard.core.timestamps import LoadSettings
+
+_KEEP_DATASETS = 4  # loaded datasets kept in memory, most recently used first
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
+
+# session_state keys shared by the pages
+PARTS = "dataset_parts"  # tuple of (file name, bytes) uploaded, or absent for the sample data
+CONTENT = "dataset_digest"  # digest of PARTS, computed once at upload (hashing 400 MB takes a second)
+SELECTED = "selected_session"
+PROTOCOL = "protocol_toml"  # the active protocol's TOML; absent = the shipped default
+TIMEZONE = "timezone"
+DAYFIRST = "dayfirst"
+
+Part = tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class Current:
+    """What every page shows: the analysis, where its files came from and the clinic's time zone."""
+
+    analysis: Analysis
+    source: str
+    key: str
+    timezone: str
+
+
+def current() -> Current:
+    """The loaded dataset (uploads, else the sample data) analysed under the active protocol."""
+    uploaded = PARTS in st.session_state
+    parts = st.session_state[PARTS] if uploaded else sample_parts()
+    content = st.session_state[CONTENT] if uploaded else _digest(parts)
+    settings = load_settings()
+    key = _key(content, settings)
+    dataset = _load(key, parts, settings)
+    protocol = active_protocol()
+    analysis = _analyse(key, protocol.to_toml(), dataset, protocol)
+    source = "uploaded files" if uploaded else "the bundled sample data (simulated)"
+    return Current(analysis=analysis, source=source, key=key, timezone=settings.timezone)
+
+
+def load_settings() -> LoadSettings:
+    return LoadSettings(
+        timezone=st.session_state.get(TIMEZONE, "UTC"), dayfirst=st.session_state.get(DAYFIRST, False)
+    )
+
+
+def load_uploads(parts: Sequence[Part], on_progress: Callable[[int, int, str], None]) -> None:
+    """Load uploaded files once (showing progress), then make them the app's dataset."""
+    parts = tuple(parts)
+    content = _digest(parts)
+    settings = load_settings()
+    _load(_key(content, settings), parts, settings, on_progress)
+    st.session_state[PARTS] = parts
+    st.session_state[CONTENT] = content
+    st.session_state.pop(SELECTED, None)
+
+
+def use_sample_data() -> None:
+    for key in (PARTS, CONTENT, SELECTED):
+        st.session_state.pop(key, None)
+
+
+def active_protocol() -> Protocol:
+    return _protocol(st.session_state.get(PROTOCOL))
+
+
+def compare(loaded: Current, edited: Protocol) -> pd.DataFrame:
+    """Alerts per session under the active and the edited protocol (cached per protocol pair)."""
+    analysis = loaded.analysis
+    return _compare(
+        loaded.key,
+        analysis.protocol.to_toml(),
+        edited.to_toml(),
+        analysis.dataset,
+        analysis.protocol,
+        edited,
+    )
+
+
+def sample_parts() -> tuple[Part, ...]:
+    return tuple((path.name, path.read_bytes()) for path in sorted(SAMPLE_DIR.glob("*.csv")))
+
+
+def _key(content: str, settings: LoadSettings) -> str:
+    """The same bytes read with another time zone or date order are another dataset."""
+    return hashlib.sha256(f"{content}|{settings!r}".encode()).hexdigest()
+
+
+def _digest(parts: Sequence[Part]) -> str:
+    digest = hashlib.sha256()
+    for name, data in parts:
+        digest.update(name.encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _load(
+    key: str, parts: tuple[Part, ...], settings: LoadSettings, on_progress: Callable | None = None
+) -> Dataset:
+    """The dataset of these files, read once per content digest and shared by all sessions.
+
+    Not an ``st.cache_resource`` function itself: a progress bar updated from inside a cached
+    function cannot be replayed, so the cache is a small shared LRU held by one.
+    """
+    loaded, lock = _datasets()
+    with lock:
+        if key in loaded:
+            loaded.move_to_end(key)
+            return loaded[key]
+    if on_progress is None:
+        with st.spinner("Reading files…"):
+            dataset = _read(parts, settings, None)
+    else:
+        dataset = _read(parts, settings, on_progress)
+    with lock:
+        loaded[key] = dataset
+        while len(loaded) > _KEEP_DATASETS:
+            loaded.popitem(last=False)
+    return dataset
+
+
+@st.cache_resource
+def _datasets() -> tuple[OrderedDict[str, Dataset], threading.Lock]:
+    return OrderedDict(), threading.Lock()
+
+
+def _read(parts: tuple[Part, ...], settings: LoadSettings, on_progress: Callable | None) -> Dataset:
+    """Named file contents, each file's kind sniffed from its header."""
+    return load_paths(parts, settings, on_progress=on_progress)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Computing alerts and summaries…")
+def _analyse(key: str, protocol_toml: str, _dataset: Dataset, _protocol: Protocol) -> Analysis:
+    if _dataset.sessions.empty:  # nothing usable was loaded (the core's summary needs one session)
+        nothing = pd.DataFrame({"session_id": pd.Series(dtype="str"), "patient_id": pd.Series(dtype="str")})
+        return Analysis(_dataset, _protocol, empty_frame(ALERT_COLUMNS), nothing)
+    return analyse(_dataset, _protocol)
+
+
+@st.cache_data(max_entries=16, show_spinner="Comparing protocols…")
+def _compare(
+    key: str, current_toml: str, edited_toml: str, _dataset: Dataset, _current: Protocol, _edited: Protocol
+) -> pd.DataFrame:
+    return compare_protocols(_dataset, _current, _edited)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _protocol(toml_text: str | None) -> Protocol:
+    return load_protocol(toml_text)
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """One session's rows of every frame, and the rules that applied to its patient."""
+
+    session: pd.Series
+    vitals: pd.DataFrame
+    events: pd.DataFrame
+    artifacts: pd.DataFrame
+    alerts: pd.DataFrame
+    summary: pd.Series
+    rules: pd.DataFrame
+
+
+def session_data(loaded: Current, session_id: str) -> SessionData:
+    """Slices of one session, found through a cached row index (no scan of millions of rows per rerun)."""
+    analysis = loaded.analysis
+    index = _row_index(loaded.key, analysis.protocol.to_toml(), analysis)
+    dataset = analysis.dataset
+
+    def rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        return frame.iloc[index[name].get(session_id, [])]
+
+    session = rows(dataset.sessions, "sessions")
+    patient = session["patient_id"].iloc[0] if len(session) else None
+    rules = analysis.protocol.rules_for(None if pd.isna(patient) else patient)
+    summary = rows(analysis.summary, "summary")
+    return SessionData(
+        session=session.iloc[0] if len(session) else pd.Series({"session_id": session_id}),
+        vitals=rows(dataset.vitals, "vitals"),
+        events=rows(dataset.events, "events"),
+        artifacts=rows(dataset.artifacts, "artifacts"),
+        alerts=rows(analysis.alerts, "alerts"),
+        summary=summary.iloc[0] if len(summary) else pd.Series(dtype=object),
+        rules=pd.DataFrame([rule.model_dump() for rule in rules]),
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _row_index(key: str, protocol_toml: str, _analysis: Analysis) -> dict[str, dict[str, object]]:
+    dataset = _analysis.dataset
+    frames = {
+        "sessions": dataset.sessions,
+        "vitals": dataset.vitals,
+        "events": dataset.events,
+        "artifacts": dataset.artifacts,
+        "alerts": _analysis.alerts,
+        "summary": _analysis.summary,
+    }
+    return {name: frame.groupby("session_id", sort=False).indices for name, frame in frames.items()}

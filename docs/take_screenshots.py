@@ -1,0 +1,163 @@
+"""Render each page of the app in headless Chromium and save PNGs to docs/screenshots/.
+
+Run from the repository root: ``.venv/bin/python docs/take_screenshots.py``. Needs Debian's
+``chromium`` (``apt-get install chromium``) and ``pip install playwright``; no browser download.
+Starts its own ``streamlit run`` on a free local port and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDTH = 1400
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "DASHBOARD_DATA_DIR": data_dir},
+        )  # fmt: skip
+        try:
+            _wait_healthy(port, server, log)
+            _shoot(f"http://127.0.0.1:{port}", _busiest_session())
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _shoot(url: str, session_id: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
+        page.goto(url)
+        _settled(page)
+        _save(page, "review.png")
+
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Session detail").click()
+        _settled(page)
+        page.get_by_test_id("stSelectbox").first.click()
+        page.keyboard.type(session_id)
+        page.keyboard.press("Enter")
+        page.get_by_test_id("stHeading").first.click()  # move focus off the picker
+        _settled(page)
+        _save(page, "session_detail.png")
+
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Threshold what-if").click()
+        _settled(page)
+        _edit_limit(page, row=1, new_limit="140")  # sbp_high_caution 160 -> 140
+        _save(page, "threshold_whatif.png")
+        browser.close()
+
+
+def _edit_limit(page: Page, row: int, new_limit: str) -> None:
+    """Double-click the limit cell of the rules editor and type a new value, as a user would.
+
+    The grid is a canvas: the cell is found by position (header and rows 35 px high, the limit
+    column ~270 px from the left edge with the shipped protocol); the wait for the alert counts
+    to change fails loudly if the cell was missed.
+    """
+    medium = page.get_by_test_id("stMetricValue").nth(1)
+    before = medium.inner_text()
+    box = page.get_by_test_id("stDataFrame").first.bounding_box()
+    cell = (box["x"] + 270, box["y"] + 35 * (row + 1) + 17)
+    for attempt in range(3):  # the canvas sometimes ignores the first double-click after a rerun
+        page.mouse.dblclick(*cell)
+        page.wait_for_timeout(500)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(new_limit)
+        page.keyboard.press("Enter")
+        try:
+            expect(medium).not_to_have_text(before, timeout=20_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    _settled(page)
+
+
+def _settled(page: Page) -> None:
+    """Wait until the script has finished and the charts have drawn."""
+    page.wait_for_timeout(300)
+    idle = page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")
+    expect(idle).to_have_count(1, timeout=60_000)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=30_000)
+    page.wait_for_timeout(1500)
+
+
+def _save(page: Page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the window grows to fit it."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": min(int(height), 8000)})
+    page.wait_for_timeout(1500)  # plotly redraws at the new size
+    page.screenshot(path=OUT / name, full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    print(f"wrote {OUT / name}")
+
+
+def _busiest_session() -> str:
+    """The sample session with the most alerts: the one that shows most of the chart's features."""
+    sys.path.insert(0, str(ROOT))
+    from dashboard.core.loaders import load_paths
+    from dashboard.core.pipeline import analyse
+    from dashboard.core.protocol import load_protocol
+    from dashboard.core.timestamps import LoadSettings
+
+    dataset = load_paths(sorted((ROOT / "sample_data").glob("*.csv")), LoadSettings())
+    summary = analyse(dataset, load_protocol()).summary
+    score = summary["alerts_high"] * 10 + summary["alerts_medium"] * 3 + summary["alerts_low"]
+    return str(summary.loc[score.idxmax(), "session_id"])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_healthy(port: int, server: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                if reply.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    log.seek(0)
+    raise SystemExit(f"streamlit did not start:\n{log.read().decode(errors='replace')}")
+
+
+if __name__ == "__main__":
+    main()

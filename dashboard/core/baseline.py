@@ -18,10 +18,12 @@ def session_baselines(vitals: pd.DataFrame, sessions: pd.DataFrame, window_min: 
     session's first reading of that vital is the baseline. Returns one row per session_id
     (the index) and one column per vital; NaN where the session never measured that vital.
     """
-    starts = sessions.set_index("session_id")["infusion_start"] if len(sessions) else pd.Series(dtype=object)
-    start = vitals["session_id"].map(starts)
+    starts = sessions.drop_duplicates("session_id").set_index("session_id")["infusion_start"]
+    codes, ids = pd.factorize(vitals["session_id"])  # cheap when session_id is categorical
+    start = pd.Series(starts.reindex(ids).array.take(codes), index=vitals.index)
     window = pd.Timedelta(minutes=window_min)
-    before = (vitals["timestamp"] < start) & (vitals["timestamp"] >= start - window)
-    pre = vitals.loc[before.fillna(False).astype(bool)].groupby("session_id")[list(VITALS)].median()
-    first = vitals.groupby("session_id")[list(VITALS)].first()
+    before = ((vitals["timestamp"] < start) & (vitals["timestamp"] >= start - window)).fillna(False)
+    by_session = vitals.groupby("session_id", observed=True)[list(VITALS)]
+    pre = vitals.loc[before.astype(bool)].groupby("session_id", observed=True)[list(VITALS)].median()
+    first = by_session.first()
     return pre.reindex(first.index).combine_first(first)

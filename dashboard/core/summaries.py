@@ -106,7 +106,7 @@ def _cuff_sbp(vitals: pd.DataFrame, monitoring_end: pd.Series) -> pd.DataFrame:
     cuff = vitals.loc[vitals["sbp"].notna(), ["session_id", "timestamp", "sbp"]]
     cuff = cuff.sort_values(["session_id", "timestamp"], kind="stable")
     following = cuff.groupby("session_id")["timestamp"].shift(-1)
-    held_until = following.fillna(cuff["session_id"].map(monitoring_end))
+    held_until = following.fillna(_per_row(monitoring_end, cuff["session_id"]))
     return cuff.assign(held_min=(held_until - cuff["timestamp"]) / _MINUTE)
 
 
@@ -129,9 +129,14 @@ def _caution_limits(protocol: Protocol, patients: pd.Series) -> pd.Series:
 
 
 def _minutes_at_or_above(cuff: pd.DataFrame, limits: pd.Series) -> pd.Series:
-    above = cuff["sbp"] >= cuff["session_id"].map(limits)
+    above = cuff["sbp"] >= _per_row(limits, cuff["session_id"])
     minutes = cuff["held_min"].where(above, 0.0).groupby(cuff["session_id"]).sum()
     return minutes.reindex(limits.index, fill_value=0.0)
+
+
+def _per_row(per_session: pd.Series, session_ids: pd.Series) -> pd.Series:
+    """``per_session`` (indexed by session id) looked up for each row (empty frames included)."""
+    return pd.Series(per_session.reindex(session_ids).array, index=session_ids.index)
 
 
 def _infusion_numbers(patients: pd.Series, start: pd.Series) -> pd.Series:

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.loaders import load_paths
-from dashboard.core.model import ALERT_COLUMNS, Dataset, empty_frame
+from dashboard.core.model import Dataset
 from dashboard.core.pipeline import Analysis, analyse, compare_protocols
 from dashboard.core.protocol import Protocol, load_protocol
 from dashboard.core.timestamps import LoadSettings
@@ -93,14 +93,7 @@ def active_protocol() -> Protocol:
 def compare(loaded: Current, edited: Protocol) -> pd.DataFrame:
     """Alerts per session under the active and the edited protocol (cached per protocol pair)."""
     analysis = loaded.analysis
-    return _compare(
-        loaded.key,
-        analysis.protocol.to_toml(),
-        edited.to_toml(),
-        analysis.dataset,
-        analysis.protocol,
-        edited,
-    )
+    return _compare(loaded.key, analysis.protocol.to_toml(), edited.to_toml(), analysis, edited)
 
 
 def sample_parts() -> tuple[Part, ...]:
@@ -157,17 +150,14 @@ def _read(parts: tuple[Part, ...], settings: LoadSettings, on_progress: Callable
 
 @st.cache_resource(max_entries=8, show_spinner="Computing alerts and summaries…")
 def _analyse(key: str, protocol_toml: str, _dataset: Dataset, _protocol: Protocol) -> Analysis:
-    if _dataset.sessions.empty:  # nothing usable was loaded (the core's summary needs one session)
-        nothing = pd.DataFrame({"session_id": pd.Series(dtype="str"), "patient_id": pd.Series(dtype="str")})
-        return Analysis(_dataset, _protocol, empty_frame(ALERT_COLUMNS), nothing)
     return analyse(_dataset, _protocol)
 
 
 @st.cache_data(max_entries=16, show_spinner="Comparing protocols…")
 def _compare(
-    key: str, current_toml: str, edited_toml: str, _dataset: Dataset, _current: Protocol, _edited: Protocol
+    key: str, current_toml: str, edited_toml: str, _analysis: Analysis, _edited: Protocol
 ) -> pd.DataFrame:
-    return compare_protocols(_dataset, _current, _edited)
+    return compare_protocols(_analysis, _edited)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -1,0 +1,139 @@
+"""Physiologically impossible values -> artifacts: emptied in the vitals, listed, reported, never alerted on.
+
+The rules are vectorised masks driven by ``data/vitals.toml`` (plausible ranges) plus the cuff
+rules: SBP must be above DBP, MAP must lie between them, and a cuff reading is one oscillometric
+measurement, so one impossible value makes the whole reading an artifact. They run as numpy
+masks rather than pandera checks: on a 39,000-row file pandera's per-check overhead cost more
+than reading the file.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core.model import ARTIFACT_COLUMNS, CUFF, VITALS, conform, empty_frame, vitals_table
+from dashboard.core.problems import Problem
+
+
+def split_artifacts(
+    vitals: pd.DataFrame, lines: np.ndarray, file: str, flagged: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Empty impossible cells, list them as artifacts and report each (level artifact).
+
+    ``lines`` gives each row's line (1-D) or each cell's line (rows x VITALS, for long-form
+    files); ``flagged`` marks cells the source system itself marked as errors (MIMIC ``error=1``).
+    """
+    values = vitals[list(VITALS)].to_numpy(dtype="float64", copy=True)
+    reasons = _artifact_reasons(values, flagged)
+    rows, cols = np.nonzero(reasons)
+    if rows.size == 0:
+        return vitals, empty_artifacts(), []
+    cell_lines = np.broadcast_to(lines.reshape(len(lines), -1), values.shape)[rows, cols]
+    codes = reasons[rows, cols]
+    artifacts = pd.DataFrame(
+        {
+            "session_id": vitals["session_id"].iloc[rows].to_numpy(),
+            "timestamp": vitals["timestamp"].iloc[rows].reset_index(drop=True),
+            "vital": np.asarray(VITALS, dtype=object)[cols],
+            "value": values[rows, cols],
+            "reason": np.asarray(_REASONS, dtype=object)[codes],
+            "file": file,
+            "line": cell_lines,
+        }
+    )
+    problems = [
+        _artifact_problem(file, values, r, c, code, int(line))
+        for r, c, code, line in zip(rows, cols, codes, cell_lines, strict=True)
+    ]
+    values[rows, cols] = np.nan
+    cleaned = vitals.copy()
+    cleaned[list(VITALS)] = values
+    return cleaned, conform(artifacts, ARTIFACT_COLUMNS), problems
+
+
+# Reason codes (index into _REASONS); the first rule that hits a cell gives its reason.
+_REASONS = (
+    "",
+    "zero reading",
+    "below plausible range",
+    "above plausible range",
+    "SBP not above DBP",
+    "MAP outside DBP-SBP",
+    "same cuff reading as an impossible value",
+    "marked as error in source",
+)
+_ZERO, _LOW, _HIGH, _SBP_DBP, _MAP, _SAME_CUFF, _FLAGGED = range(1, 8)
+
+
+def _artifact_reasons(values: np.ndarray, flagged: np.ndarray | None) -> np.ndarray:
+    """Reason code per cell (0 = plausible). Cuff rules run on cuff rows only: a few per hundred."""
+    table = vitals_table()
+    low = np.array([table[v].plausible_min for v in VITALS])
+    high = np.array([table[v].plausible_max for v in VITALS])
+    reasons = np.zeros(values.shape, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        rows, cols = np.nonzero((values < low) | (values > high))
+        found = values[rows, cols]
+        reasons[rows, cols] = np.where(found == 0, _ZERO, np.where(found < low[cols], _LOW, _HIGH))
+        cuff = [VITALS.index(v) for v in CUFF]
+        readings = np.flatnonzero(~np.isnan(values[:, cuff]).all(axis=1))
+        sbp, dbp, mean = (values[readings, VITALS.index(v)] for v in ("sbp", "dbp", "map"))
+        cuff_reasons = reasons[readings][:, cuff]
+        pair = [CUFF.index("sbp"), CUFF.index("dbp")]
+        cuff_reasons[:, pair] = np.where(
+            cuff_reasons[:, pair] == 0, (sbp <= dbp)[:, None] * _SBP_DBP, cuff_reasons[:, pair]
+        )
+    mean_col = CUFF.index("map")
+    outside = (cuff_reasons[:, mean_col] == 0) & (sbp > dbp) & ((mean < dbp) | (mean > sbp))
+    cuff_reasons[outside, mean_col] = _MAP
+    present = ~np.isnan(values[readings][:, cuff])
+    same = (cuff_reasons == 0) & present & (cuff_reasons > 0).any(axis=1)[:, None]
+    cuff_reasons[same] = _SAME_CUFF
+    reasons[np.ix_(readings, cuff)] = cuff_reasons
+    if flagged is not None:
+        reasons[(reasons == 0) & flagged & ~np.isnan(values)] = _FLAGGED
+    return reasons
+
+
+def _artifact_problem(file: str, values: np.ndarray, row: int, col: int, code: int, line: int) -> Problem:
+    vital = vitals_table()[VITALS[col]]
+    label = short_label(vital.name)
+    value = f"{values[row, col]:g}"
+    sbp, dbp = (f"{values[row, VITALS.index(v)]:g}" for v in ("sbp", "dbp"))
+    plausible = f"{label} between {vital.plausible_min:g} and {vital.plausible_max:g} {vital.unit}"
+    message, expected = {
+        _ZERO: (f"{label} 0 is a zero reading (probe off or disconnected)", plausible),
+        _LOW: (f"{label} {value} is below the plausible minimum", plausible),
+        _HIGH: (f"{label} {value} is above the plausible maximum", plausible),
+        _SBP_DBP: (
+            f"{label} {value} is part of a cuff reading {sbp}/{dbp} with SBP not above DBP",
+            "SBP above DBP",
+        ),
+        _MAP: (f"MAP {value} is outside the reading's DBP-SBP ({dbp}-{sbp})", "DBP <= MAP <= SBP"),
+        _SAME_CUFF: (
+            f"{label} {value} belongs to a cuff reading with an impossible value",
+            "a plausible cuff reading",
+        ),
+        _FLAGGED: (
+            f"{label} {value} is marked as an error in the source record",
+            "values not marked as errors",
+        ),
+    }[code]
+    return Problem(file, line, vital.name, f"{message}; excluded from alerts", expected, level="artifact")
+
+
+def empty_artifacts() -> pd.DataFrame:
+    return _empty_artifacts().copy()
+
+
+@cache
+def _empty_artifacts() -> pd.DataFrame:
+    return empty_frame(ARTIFACT_COLUMNS)
+
+
+def short_label(vital: str) -> str:
+    """HR, SBP, DBP, MAP, SpO2, RR: how staff write the vitals in messages."""
+    return "SpO2" if vital == "spo2" else vital.upper()

@@ -1,0 +1,60 @@
+"""Raw bytes of an export -> text: gzip, BOMs, UTF-8 or Latin-1; binary files refused by name.
+
+Files arrive from many machines: Windows exports in Latin-1 or UTF-16, VitalRecorder's CSV with a
+BOM, gzipped exports, and binary files picked by mistake (``.vital``, Excel workbooks). Each of
+those gets one clear message instead of a decoding traceback.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+from dashboard.core.problems import UnusableFileError
+
+
+def decode(data: bytes, name: str) -> tuple[str, bytes, str]:
+    """(text, the same text as UTF-8 bytes, encoding found); refuses what is not a text export."""
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, name)
+    if data[:4] == b"VITA":
+        raise UnusableFileError(
+            name,
+            "is a binary VitalRecorder (.vital) file, not a CSV",
+            "a CSV export of the recording, e.g. made with the vitaldb Python package: "
+            "vitaldb.VitalFile(path).to_csv(...)",
+        )
+    if data[:4] == b"PK\x03\x04":
+        raise UnusableFileError(name, "is a zip archive or an Excel workbook", "a CSV file (Save As > CSV)")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+        return text, text.encode("utf-8"), "utf-16"
+    encoding = "utf-8"
+    if data[:3] == b"\xef\xbb\xbf":
+        data, encoding = data[3:], "utf-8-sig"
+    if not data or data.isspace():
+        raise UnusableFileError(name, "is empty", "a header row and at least one row of readings")
+    if _looks_binary(data[:8192]):
+        raise UnusableFileError(name, "is a binary file, not a text table", "a CSV export (text)")
+    try:
+        return data.decode("utf-8"), data, encoding
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        return text, text.encode("utf-8"), "latin-1"
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:
+        raise UnusableFileError(
+            name, f"is a damaged gzip file ({error})", "a complete .csv.gz file"
+        ) from None
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes, or many control characters, mean this is no text export."""
+    if b"\x00" in head:
+        return True
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    return controls > len(head) * 0.05

@@ -1,0 +1,112 @@
+"""The command line as a user or a script meets it: exit codes, messages, output files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.cli import main
+
+CLEAN_VITALS = """session_id,timestamp,hr,sbp,dbp,map,spo2,rr
+S1,2026-03-02T09:00:00Z,72,128,82,97,98,14
+S1,2026-03-02T09:00:05Z,73,,,,98,14
+S1,2026-03-02T09:00:10Z,74,,,,98,15
+"""
+
+
+@pytest.fixture
+def clean_vitals(tmp_path: Path) -> Path:
+    path = tmp_path / "clean.csv"
+    path.write_text(CLEAN_VITALS)
+    return path
+
+
+def test_validate_clean_file_exits_0_and_prints_nothing(clean_vitals: Path, capsys) -> None:
+    assert main(["validate", str(clean_vitals)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_validate_reports_bad_cell_with_file_line_and_column_and_exits_1(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(CLEAN_VITALS.replace("73,,,,98", "fast,,,,98"))
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:3: column hr:" in out
+
+
+def test_validate_exits_2_when_a_file_cannot_be_used(tmp_path: Path, clean_vitals: Path, capsys) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert main(["validate", str(clean_vitals), str(empty)]) == 2
+    assert str(empty) in capsys.readouterr().out
+
+
+def test_validate_expands_quoted_globs(tmp_path: Path, clean_vitals: Path) -> None:
+    (tmp_path / "second.csv").write_text(CLEAN_VITALS.replace("S1", "S2"))
+    assert main(["validate", str(tmp_path / "*.csv")]) == 0
+
+
+def test_alerts_writes_one_row_per_episode_with_required_columns(tmp_path: Path) -> None:
+    vitals = tmp_path / "v.csv"
+    rows = ["session_id,timestamp,hr,sbp,dbp,map,spo2,rr"]
+    rows += [
+        f"S1,2026-03-02T09:{m:02d}:00Z,70,{190 if m == 20 else 125},80,95,98,14" for m in range(0, 40, 5)
+    ]
+    vitals.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "alerts.csv"
+    assert main(["alerts", "--vitals", str(vitals), "--out", str(out)]) == 0
+    alerts = pd.read_csv(out)
+    assert {"session_id", "vital", "rule", "priority", "kind", "start", "end", "peak"} <= set(alerts.columns)
+    critical = alerts[alerts["rule"] == "sbp_high_critical"]
+    assert list(critical["peak"]) == [190]
+    assert set(alerts["priority"]) <= {"high", "medium", "low"}
+    assert set(alerts["kind"]) <= {"physiological", "technical"}
+
+
+def test_summarize_writes_one_row_per_session(tmp_path: Path) -> None:
+    out_dir = tmp_path / "sim"
+    assert main(["simulate", "--sessions", "3", "--seed", "7", "--interval", "5", "--out", str(out_dir)]) == 0
+    out = tmp_path / "summary.csv"
+    code = main(
+        [
+            "summarize",
+            "--vitals",
+            str(out_dir / "vitals_*.csv"),
+            "--events",
+            str(out_dir / "events.csv"),
+            "--sessions",
+            str(out_dir / "sessions.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    summary = pd.read_csv(out)
+    assert len(summary) == 3
+    assert {"session_id", "baseline_sbp", "peak_sbp", "alerts_high", "side_effects"} <= set(summary.columns)
+
+
+def test_invalid_protocol_is_one_clear_error_not_a_traceback(
+    tmp_path: Path, clean_vitals: Path, capsys
+) -> None:
+    protocol = tmp_path / "bad.toml"
+    protocol.write_text("this is = = not toml")
+    code = main(
+        ["alerts", "--vitals", str(clean_vitals), "--protocol", str(protocol), "--out", str(tmp_path / "a")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["validate", "alerts", "summarize", "simulate"])
+def test_every_command_has_help(command: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard", command, "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "usage: python -m dashboard" in result.stdout

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dashboard.core.exports import to_safe_csv
 from dashboard.core.feed import add_feed_arguments
+from dashboard.core.hl7_listener import add_hl7_arguments
 from dashboard.core.ingest import add_ingest_arguments
 from dashboard.core.loaders import load_dataset, load_paths
 from dashboard.core.model import Dataset
@@ -85,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_ingest_arguments(
         commands.add_parser("ingest", help="follow growing monitor CSV exports into the store")
+    )
+    add_hl7_arguments(
+        commands.add_parser("hl7-listen", help="receive monitor vitals as HL7 v2 ORU^R01 over MLLP")
     )
     return parser
 

@@ -103,7 +103,9 @@ def test_invalid_protocol_is_one_clear_error_not_a_traceback(
     assert "error:" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["validate", "alerts", "summarize", "simulate"])
+@pytest.mark.parametrize(
+    "command", ["validate", "alerts", "summarize", "simulate", "feed", "ingest", "hl7-listen"]
+)
 def test_every_command_has_help(command: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "dashboard", command, "--help"], capture_output=True, text=True, check=False

@@ -343,7 +343,7 @@ def test_upgrade_from_the_first_revision_keeps_the_data(database_url):
         )
     engine.dispose()
     with open_store(database_url) as store:
-        assert current_revision(store.engine) == "0002"
+        assert current_revision(store.engine) == "0003"
         assert store.sessions().set_index("session_id").loc["P07-S2", "chair"] == "Chair 4"
         assert store.session_vitals("P07-S2")["hr"].tolist() == [71.0]
         assert store.session_events("P07-S2")["id"].tolist() == ["e1"]

@@ -194,6 +194,23 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class BedAssignment(Base):
+    """Which session a bed or device feeds, as a history: the latest row for an id is in force.
+
+    Unassigning appends a row without a session, so the table stays append-only like the
+    other entries, and "who linked this monitor to that patient, when" is never lost.
+    """
+
+    __tablename__ = "bed_assignments"
+    __table_args__ = (Index("ix_bed_assignments_bed", "bed_or_device_id", "id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    bed_or_device_id: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.session_id"))
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class IngestFile(Base):
     """How far ``ingest --watch`` has read a growing export, committed with the rows it read."""
 

@@ -2,24 +2,33 @@
 
 Run from the repository root: ``.venv/bin/python docs/take_screenshots.py``. Needs Debian's
 ``chromium`` (``apt-get install chromium``) and ``pip install playwright``; no browser download.
-Starts its own ``streamlit run`` on a free local port and stops it afterwards.
+Starts its own ``streamlit run`` on a free local port and stops it afterwards. For the live
+pages it then runs the feed's replay at speed 10 (as ``python -m dashboard feed --speed 10``)
+into the same temporary ``DASHBOARD_DATA_DIR``: six sample sessions from 42 minutes in (where
+the sample's blood pressure alarms are), one chair's SpO2 probe coming off, so that the shots
+show red, yellow and quiet chairs and a stale value within a minute or two. The sample CSVs are
+read with pandas directly (they are canonical), so the shots do not depend on the loaders.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
+SAMPLE = ROOT / "sample_data"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--headless",
@@ -35,6 +44,11 @@ WIDTH = 1400
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Screenshots of the app's pages.")
+    parser.add_argument(
+        "--live-only", action="store_true", help="only the Chairs, Live session and Audit pages"
+    )
+    live_only = parser.parse_args().live_only
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryFile() as log:
@@ -48,7 +62,10 @@ def main() -> None:
         )  # fmt: skip
         try:
             _wait_healthy(port, server, log)
-            _shoot(f"http://127.0.0.1:{port}", _busiest_session())
+            if not live_only:
+                _shoot(f"http://127.0.0.1:{port}", _busiest_session())
+            _start_feed(Path(data_dir))  # a daemon thread: stops with this script
+            _shoot_live(f"http://127.0.0.1:{port}")
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -75,6 +92,85 @@ def _shoot(url: str, session_id: str) -> None:
         _settled(page)
         _edit_limit(page, row=1, new_limit="140")  # sbp_high_caution 160 -> 140
         _save(page, "threshold_whatif.png")
+        browser.close()
+
+
+FEED_SESSIONS = ("P04-S3", "P08-S1", "P01-S1", "P03-S4", "P08-S4", "P02-S2")
+FEED_FROM_MIN = 42
+PROBE_OFF = ("P01-S1", 2)  # this session's SpO2 stops this many minutes into the replay
+
+
+def _start_feed(data_dir: Path) -> threading.Thread:
+    """The feed's replay (``python -m dashboard feed --speed 10``) of a few sample sessions from
+    minute 42 on, in a background thread writing to the app's store."""
+    sys.path.insert(0, str(ROOT))
+    from dashboard.core.feed import plan_replay, replay
+    from dashboard.core.model import (
+        ARTIFACT_COLUMNS,
+        EVENT_COLUMNS,
+        SESSION_COLUMNS,
+        VITALS_COLUMNS,
+        Dataset,
+        conform,
+        empty_frame,
+    )
+    from dashboard.core.store import open_store
+
+    def read(pattern: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        frames = [pd.read_csv(path, dtype={"session_id": "str"}) for path in sorted(SAMPLE.glob(pattern))]
+        frame = pd.concat(frames, ignore_index=True)
+        for column in ("timestamp", "infusion_start", "infusion_end"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], utc=True)
+        chosen = conform(frame.loc[frame["session_id"].isin(FEED_SESSIONS)], columns)
+        return chosen.assign(session_id=chosen["session_id"].astype("str"))  # the feed maps ids as text
+
+    vitals = read("vitals_*.csv", VITALS_COLUMNS)
+    minute = (
+        vitals["timestamp"] - vitals.groupby("session_id")["timestamp"].transform("min")
+    ).dt.total_seconds() / 60
+    probe, after = PROBE_OFF
+    vitals.loc[(vitals["session_id"] == probe) & (minute >= FEED_FROM_MIN + after), "spo2"] = float("nan")
+    dataset = Dataset(
+        vitals.loc[minute >= FEED_FROM_MIN].reset_index(drop=True),
+        read("events.csv", EVENT_COLUMNS),
+        read("sessions.csv", SESSION_COLUMNS),
+        empty_frame(ARTIFACT_COLUMNS),
+        [],
+    )
+    plan = plan_replay(dataset, pd.Timestamp.now(tz="UTC").floor("s"), 10.0, len(FEED_SESSIONS), 0.0, "demo")
+    store = open_store(f"sqlite:///{data_dir / 'store.sqlite3'}")
+    thread = threading.Thread(target=replay, args=(store, plan), daemon=True)
+    thread.start()
+    return thread
+
+
+def _shoot_live(url: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
+        page.goto(url)
+        _settled(page)
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Chairs").click()
+        # Wait for a red tile and for the probe to have been off long enough to be stale.
+        expect(page.locator("div[class*='st-key-tile-high-']").first).to_be_visible(timeout=180_000)
+        expect(page.get_by_text("STALE").first).to_be_visible(timeout=180_000)
+        _settled(page)
+        _save(page, "chairs.png")
+
+        page.get_by_role("button", name="Open chair").first.click()
+        _settled(page)
+        page.get_by_label("Staff name").fill("Nurse Demo")
+        page.get_by_role("button", name="Continue").click()
+        _settled(page)
+        page.get_by_label("Reason (required)").first.fill("Repeat cuff reading taken, doctor informed")
+        page.get_by_role("button", name="Acknowledge").click()
+        _settled(page)
+        _save(page, "live_session.png")
+
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Audit log").click()
+        _settled(page)
+        _save(page, "audit.png")
         browser.close()
 
 

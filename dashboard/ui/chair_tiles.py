@@ -1,0 +1,147 @@
+"""One tile per live chair, coloured by its worst open alert, readable across the room.
+
+Colours are the IEC 60601-1-8 alarm colours of the charts (high red, medium yellow, low cyan)
+and are used for nothing else. A tile in alarm is filled with its colour; its numbers sit on a
+white panel so they stay legible, and a stale number is greyed and labelled STALE. The styling
+is one static style sheet keyed on container keys (``st-key-...`` classes); no user text ever
+goes into HTML: chair names, patient ids and acknowledgement reasons are escaped markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.charts import PRIORITY_COLOURS
+from dashboard.core.overview import NO_ALERT, alert_texts
+from dashboard.ui.components import plain
+
+COLUMNS = 3
+PRIORITY_WORDS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
+_TEXT_ON = {"high": "#ffffff", "medium": "#1a1a1a", "low": "#1a1a1a"}
+
+_STYLE = "\n".join(
+    [
+        "<style>",
+        *(
+            f'div[class*="st-key-tile-{p}-"] {{background: {colour}; border: 4px solid {colour}; '
+            f"border-radius: 0.6rem; padding: 0.6rem;}}\n"
+            f'div[class*="st-key-tile-{p}-"] :is(p, h3, span, small, li) {{color: {_TEXT_ON[p]};}}'
+            for p, colour in PRIORITY_COLOURS.items()
+        ),
+        f'div[class*="st-key-tile-{NO_ALERT}-"] {{border: 2px solid #c8c8c8; border-radius: 0.6rem; '
+        "padding: 0.6rem;}",
+        'div[class*="st-key-vitals-"] {background: #ffffff; border-radius: 0.4rem; padding: 0.3rem 0.5rem;}',
+        'div[class*="st-key-vitals-"] :is(p, span, small, div) {color: #1a1a1a;}',
+        'div[class*="st-key-tile-"] button :is(p, span) {color: #1a1a1a !important;}',
+        'div[class*="st-key-stale-"] [data-testid="stMetricValue"] * {color: #a0a0a0 !important; '
+        "font-style: italic;}",
+        'div[class*="st-key-stale-"] [data-testid="stMetricDelta"] * {color: #5a5a5a !important; '
+        "font-weight: 700;}",
+        "</style>",
+    ]
+)
+
+
+def style() -> None:
+    """The tiles' style sheet (static text: goes to the page head, takes no space)."""
+    st.html(_STYLE)
+
+
+def show(
+    facts: pd.DataFrame, open_alerts: pd.DataFrame, timezone: str, on_open: Callable[[str], None] | None
+) -> None:
+    """The tiles in urgency order, ``COLUMNS`` to a row; ``on_open(session_id)`` for a tile's button.
+
+    A tile names the worst open alert of each vital (an SBP of 192 is not also listed as above
+    the caution limit); the live session page lists them all.
+    """
+    alerts = open_alerts.assign(text=alert_texts(open_alerts))
+    for start in range(0, len(facts), COLUMNS):
+        for column, (n, tile) in zip(
+            st.columns(COLUMNS), facts.iloc[start : start + COLUMNS].iterrows(), strict=False
+        ):
+            with column:
+                _tile(n, tile, alerts.loc[alerts["session_id"] == tile["session_id"]], timezone, on_open)
+
+
+def _tile(n: int, tile: pd.Series, alerts: pd.DataFrame, timezone: str, on_open: Callable | None) -> None:
+    with st.container(key=f"tile-{tile['priority']}-{n}"):
+        st.markdown(f"### {plain(_text(tile['chair'], 'No chair'))}\n{_headline(tile)}")
+        worst = alerts.sort_values(["priority", "onset"], key=_priority_key).drop_duplicates(
+            ["vital", "kind"]
+        )
+        st.markdown("  \n".join(_alert_line(alert) for alert in worst.itertuples()) or "No active alert")
+        with st.container(key=f"vitals-{n}"):  # BP gets a row of its own: "182/104" must never be cut
+            hr, spo2 = st.columns(2)
+            _vital(hr, n, "hr", "HR /min", _number(tile["hr"]), tile["hr_age_s"], tile["hr_stale"])
+            _vital(spo2, n, "spo2", "SpO2 %", _number(tile["spo2"]), tile["spo2_age_s"], tile["spo2_stale"])
+            bp_value = f"{_number(tile['sbp'])}/{_number(tile['dbp'])}" if pd.notna(tile["sbp"]) else "–"
+            _vital(st, n, "bp", "BP mmHg", bp_value, tile["sbp_age_s"], tile["sbp_stale"], _cuff_due(tile))
+        st.markdown(_side_effect(tile, timezone))
+        if on_open and st.button(
+            "Open chair", key=f"open-{n}", icon=":material/open_in_new:", width="stretch"
+        ):
+            on_open(tile["session_id"])
+
+
+def _headline(tile: pd.Series) -> str:
+    patient = plain(_text(tile["patient_id"], "no patient id"))
+    state = tile["infusion_state"]
+    if pd.notna(tile["elapsed_min"]):
+        planned = f" / {tile['planned_minutes']:.0f}" if pd.notna(tile["planned_minutes"]) else ""
+        return f"{patient} · **{state}** · {tile['elapsed_min']:.0f}{planned} min"
+    return f"{patient} · **{state}** · monitored {tile['monitored_min']:.0f} min"
+
+
+def _alert_line(alert) -> str:
+    line = f"**{PRIORITY_WORDS.get(alert.priority, alert.priority)}** {plain(alert.text)}"
+    if isinstance(alert.acknowledged_by, str):
+        line += f" · acknowledged by {plain(alert.acknowledged_by)}"
+    return line
+
+
+def _vital(column, n: int, vital: str, label: str, value: str, age_s: float, stale: bool, extra: str = ""):
+    """A number with its age underneath; a stale one is greyed (keyed container) and says STALE."""
+    age = "no reading" if pd.isna(age_s) else _ago(age_s)
+    note = " · ".join(filter(None, [f"STALE {age}" if stale else age, extra]))
+    target = column.container(key=f"stale-{vital}-{n}") if stale else column
+    target.metric(label, value, delta=note, delta_color="off", delta_arrow="off")
+
+
+def _cuff_due(tile: pd.Series) -> str:
+    due_in = (tile["cuff_due"] - tile["clock"]).total_seconds()
+    if pd.isna(due_in):
+        return ""
+    return f"next cuff in {_duration(due_in)}" if due_in >= 0 else f"cuff due {_duration(-due_in)} ago"
+
+
+def _side_effect(tile: pd.Series, timezone: str) -> str:
+    if not isinstance(tile["side_effect"], str):
+        return "Side effects: none logged"
+    severity = f" ({tile['side_effect_severity']})" if isinstance(tile["side_effect_severity"], str) else ""
+    when = tile["side_effect_at"].tz_convert(timezone).strftime("%H:%M")
+    return f"Latest side effect: **{plain(tile['side_effect'])}**{plain(severity)} at {when}"
+
+
+def _ago(seconds: float) -> str:
+    return f"{_duration(seconds)} ago"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _number(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.0f}"
+
+
+def _text(value: object, missing: str) -> str:
+    return value if isinstance(value, str) and value else missing
+
+
+def _priority_key(column: pd.Series) -> pd.Series:
+    order = {p: i for i, p in enumerate(PRIORITY_WORDS)}
+    return column.map(order) if column.name == "priority" else column

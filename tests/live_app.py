@@ -1,0 +1,73 @@
+"""Helpers of the live pages' AppTest modules: a store in a temporary data folder, chairs in it.
+
+Not a test module itself. The app finds the store through ``DASHBOARD_DATA_DIR``, as it does
+when started from the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.core.model import VITALS_COLUMNS, conform
+from dashboard.core.store import Store, open_store
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+CHAIRS = "app_pages/chairs.py"
+LIVE_SESSION = "app_pages/live_session.py"
+AUDIT = "app_pages/audit.py"
+
+
+def store_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The store the app will open (each test module's ``store`` fixture yields from this)."""
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DASHBOARD_DATABASE_URL", raising=False)
+    with open_store() as store:
+        yield store
+
+
+def start_chair(store: Store, session_id: str, chair: str, minutes: float = 10, **values: float) -> None:
+    """A session on ``chair``, infusing for half of ``minutes``, a sample every 5 s up to now."""
+    now = pd.Timestamp.now(tz="UTC")
+    store.start_session(
+        session_id,
+        user="nurse.setup",
+        chair=chair,
+        patient_id=f"P-{session_id}",
+        planned_minutes=40,
+        infusion_start=now - pd.Timedelta(minutes=minutes / 2),
+    )
+    times = pd.date_range(end=now, periods=int(minutes * 12), freq="5s")
+    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, "hr": 72.0, "spo2": 98.0, "rr": 14.0})
+    frame.loc[frame.index[::-60], ["sbp", "dbp", "map"]] = [128.0, 82.0, 97.0]
+    store.add_vitals(conform(frame.assign(**values), VITALS_COLUMNS), user="monitor")
+
+
+def add_reading(store: Store, session_id: str, **values: float) -> None:
+    frame = pd.DataFrame({"session_id": [session_id], "timestamp": [pd.Timestamp.now(tz="UTC")], **values})
+    store.add_vitals(conform(frame, VITALS_COLUMNS), user="monitor")
+
+
+def open_app(page: str | None = None, user: str | None = None) -> AppTest:
+    """A fresh browser session on ``page`` (after the start page), known as ``user`` if given."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user:
+        at.session_state["staff_name"] = user
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every markdown and caption text on the page (what a user reads outside tables)."""
+    return [m.value for m in at.markdown] + [c.value for c in at.caption]
+
+
+def widget(elements, label: str):
+    return next(element for element in elements if element.label == label)

@@ -1,0 +1,105 @@
+"""The Live session page through AppTest: the chair's chart and alerts, and what staff record."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.ui import live
+from tests.live_app import AUDIT, CHAIRS, LIVE_SESSION, open_app, start_chair, store_in, texts, widget
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    yield from store_in(tmp_path, monkeypatch)
+
+
+def test_page_asks_for_a_staff_name_once_and_records_entries_under_it(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION)
+    assert not [b for b in at.button if b.label == "Pause"]  # nothing can be entered anonymously
+    at.text_input(key="staff_name_input").input("Nurse Ada")
+    widget(at.button, "Continue").click().run()
+    assert any("Nurse Ada" in c.value for c in at.sidebar.caption)
+    widget(at.button, "Pause").click().run()
+    assert store.session_events("S1")["user"].tolist() == ["Nurse Ada"]
+
+
+def test_live_chart_is_drawn_from_the_store(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_logged_side_effect_appears_in_the_table_and_in_the_audit_log(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    widget(at.selectbox, "Entry").set_value("nausea")
+    widget(at.selectbox, "Severity").set_value("moderate")
+    widget(at.selectbox, "Scale").set_value("NRS 0-10")
+    widget(at.number_input, "Score").set_value(6)
+    widget(at.text_area, "Note").input("asked for a bowl **now**")
+    widget(at.button, "Log entry").click().run()
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "event" in df.value.columns)
+    logged = table.loc[table["event"] == "nausea"].iloc[0]
+    assert (logged["severity"], logged["score"], logged["user"]) == ("moderate", 6, "nurse.a")
+    assert logged["note"] == "asked for a bowl **now**"  # kept as typed, shown as plain text
+    assert not any("asked for a bowl" in t for t in texts(at))  # never through markdown
+    at.switch_page(AUDIT).run()
+    audit = at.dataframe[0].value
+    added = audit.loc[audit["action"] == "event_added"]
+    assert added["user"].tolist() == ["nurse.a"] and added["session_id"].tolist() == ["S1"]
+
+
+def test_score_above_the_scale_is_refused_with_the_range(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    widget(at.selectbox, "Scale").set_value("NRS 0-10")
+    widget(at.number_input, "Score").set_value(12)
+    widget(at.button, "Log entry").click().run()
+    assert any("0 to 10" in e.value for e in at.error)
+    assert store.session_events("S1").empty
+
+
+def test_acknowledgement_is_visible_from_a_second_app_instance(store):
+    start_chair(store, "S1", "Chair 1", sbp=200.0)
+    first = open_app(LIVE_SESSION, user="Ada Lovelace")
+    widget(first.text_input, "Reason (required)").input("repeat cuff taken, doctor informed")
+    widget(first.button, "Acknowledge").click().run()
+    assert not first.exception
+    live._follower.clear()  # the second instance opens the store file afresh
+    second = open_app(CHAIRS)
+    assert any("acknowledged by Ada Lovelace" in t for t in texts(second))
+    second.switch_page(LIVE_SESSION).run()
+    alerts = next(df.value for df in second.dataframe if "acknowledged_by" in df.value.columns)
+    acknowledged = alerts.loc[alerts["priority"] == "high"].iloc[0]
+    assert acknowledged["acknowledged_by"] == "Ada Lovelace"
+    assert acknowledged["acknowledged_reason"] == "repeat cuff taken, doctor informed"
+
+
+def test_acknowledgement_without_a_reason_is_refused(store):
+    start_chair(store, "S1", "Chair 1", sbp=200.0)
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    widget(at.button, "Acknowledge").click().run()
+    assert any("reason" in e.value for e in at.error)
+    assert store.acknowledgements().empty
+
+
+def test_pause_and_resume_are_recorded_and_change_what_can_be_pressed(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    assert widget(at.button, "Resume").disabled
+    widget(at.button, "Pause").click().run()
+    assert "Infusion: **paused**" in texts(at)
+    assert widget(at.button, "Pause").disabled and not widget(at.button, "Resume").disabled
+    assert store.session_events("S1")["event"].tolist() == ["infusion_paused"]
+
+
+def test_ending_the_session_takes_it_off_the_live_pages(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    assert widget(at.button, "End session").disabled  # needs the confirmation first
+    at.checkbox(key="end_confirm").check().run()
+    widget(at.button, "End session").click().run()
+    assert store.active_sessions().empty
+    assert any("No session is live" in info.value for info in at.info)

@@ -1,0 +1,78 @@
+"""The live pages' in-memory copy of the store: complete after every refresh, read incrementally."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.core.live_data import LiveFollower
+from dashboard.core.model import VITALS_COLUMNS, conform
+from dashboard.core.protocol import load_protocol
+from dashboard.core.store import open_store
+
+T0 = pd.Timestamp("2026-11-24T10:00:00Z")
+PROTOCOL = load_protocol()
+
+
+def rows(session_id: str, start_s: int, n: int, **values) -> pd.DataFrame:
+    times = pd.date_range(T0 + pd.Timedelta(seconds=start_s), periods=n, freq="1s")
+    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, "hr": 70.0, "spo2": 98.0, **values})
+    return conform(frame, VITALS_COLUMNS)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}") as store:
+        store.start_session("A", user="nurse.a", chair="Chair 1")
+        store.start_session("B", user="nurse.a", chair="Chair 2")
+        yield store
+
+
+def test_each_refresh_has_every_row_of_every_live_session(store):
+    follower = LiveFollower(store)
+    store.add_vitals(pd.concat([rows("A", 0, 30), rows("B", 0, 10)]), user="feed")
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=30))
+    store.add_vitals(pd.concat([rows("A", 30, 5), rows("B", 10, 5)]), user="feed")
+    snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=35))
+    assert snap.vitals.groupby("session_id").size().to_dict() == {"A": 35, "B": 15}
+    stored = pd.concat([store.session_vitals("A"), store.session_vitals("B")], ignore_index=True)
+    pd.testing.assert_frame_equal(snap.vitals, stored, check_categorical=False, check_dtype=False)
+
+
+def test_a_row_written_later_at_the_newest_time_is_not_lost(store):
+    follower = LiveFollower(store)
+    store.add_vitals(rows("A", 0, 10), user="monitor")
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=10))
+    cuff = rows("A", 9, 1, sbp=128.0, dbp=80.0).assign(hr=float("nan"), spo2=float("nan"))
+    store.add_vitals(cuff, user="cuff")  # second writer, same timestamp as the newest row
+    snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=10))
+    mine = snap.vitals.loc[snap.vitals["session_id"] == "A"]
+    assert len(mine) == 11
+    assert mine["sbp"].notna().sum() == 1
+
+
+def test_an_entry_made_on_another_screen_shows_on_the_next_refresh(store):
+    follower = LiveFollower(store)
+    store.add_vitals(rows("A", 0, 5), user="feed")
+    follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    store.add_event("A", T0, "nausea", user="nurse.b", severity="mild")
+    snap = follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    assert snap.events["event"].tolist() == ["nausea"]
+
+
+def test_alerts_computed_on_one_screen_are_shared_through_the_store(store):
+    follower = LiveFollower(store)
+    store.add_vitals(rows("A", 0, 60, hr=150.0), user="feed")
+    snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=60))
+    assert "hr_high_critical" in set(snap.open_alerts["rule"])
+    assert "hr_high_critical" in set(store.open_alerts("A")["rule"])
+
+
+def test_an_ended_session_leaves_the_snapshot(store):
+    follower = LiveFollower(store)
+    store.add_vitals(pd.concat([rows("A", 0, 5), rows("B", 0, 5)]), user="feed")
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=5))
+    store.end_session("B", user="nurse.a")
+    snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=6))
+    assert set(snap.vitals["session_id"]) == {"A"}
+    assert snap.sessions["session_id"].tolist() == ["A"]

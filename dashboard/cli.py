@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,9 +17,6 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core.exports import to_safe_csv
-from dashboard.core.feed import add_feed_arguments
-from dashboard.core.hl7_listener import add_hl7_arguments
-from dashboard.core.ingest import add_ingest_arguments
 from dashboard.core.loaders import load_dataset, load_paths
 from dashboard.core.model import Dataset
 from dashboard.core.pipeline import Analysis, analyse
@@ -32,8 +30,8 @@ COUNTED_LEVELS = ("fatal", "error", "artifact")  # warnings are shown but keep a
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv).parse_args(argv)
     try:
         return args.run(args)
     except ProtocolError as error:
@@ -41,7 +39,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
 
 
-def _parser() -> argparse.ArgumentParser:
+# Commands that run against the session store: (module, function adding their options, help).
+_STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "feed": (
+        "dashboard.core.feed",
+        "add_feed_arguments",
+        "replay sample sessions into the store as live chairs",
+    ),
+    "ingest": (
+        "dashboard.core.ingest",
+        "add_ingest_arguments",
+        "follow growing monitor CSV exports into the store",
+    ),
+    "hl7-listen": (
+        "dashboard.core.hl7_listener",
+        "add_hl7_arguments",
+        "receive monitor vitals as HL7 v2 ORU^R01 over MLLP",
+    ),
+}
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard",
         description="Ketamine infusion session monitor: validate exports, compute alerts and summaries. "
@@ -81,15 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", required=True, metavar="DIR", help="output folder")
     simulate.set_defaults(run=_simulate)
 
-    add_feed_arguments(
-        commands.add_parser("feed", help="replay sample sessions into the store as live chairs")
-    )
-    add_ingest_arguments(
-        commands.add_parser("ingest", help="follow growing monitor CSV exports into the store")
-    )
-    add_hl7_arguments(
-        commands.add_parser("hl7-listen", help="receive monitor vitals as HL7 v2 ORU^R01 over MLLP")
-    )
+    for name, (module, add_arguments, what) in _STORE_COMMANDS.items():
+        command = commands.add_parser(name, help=what)
+        if list(argv[:1]) == [name]:  # the store stack is imported only by the command that runs
+            getattr(importlib.import_module(module), add_arguments)(command)
     return parser
 
 

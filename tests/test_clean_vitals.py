@@ -1,7 +1,9 @@
-"""Clean canonical files take the Arrow fast path and come out exactly as the careful path makes them."""
+"""Canonical files take the Arrow fast path, artifacts and all, and come out exactly as the careful path
+makes them: same frame, same artifacts, same problems with the same lines and messages."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from dashboard.core.clean_vitals import clean_vitals
@@ -39,15 +41,37 @@ def test_file_without_session_column_is_named_after_the_file_on_both_paths():
 @pytest.mark.parametrize(
     "row",
     [
-        "P01-S9,2026-03-02T09:00:00Z,0,,,,98,14",  # zero HR: an artifact to report
-        "P01-S9,2026-03-02T09:00:00Z,72,80,90,,98,14",  # SBP below DBP
-        "P01-S9,2026-03-02T09:00:00Z,72,,,,-999,14",  # device sentinel
         "P01-S9,2026-03-02T09:00:00Z,7O,,,,98,14",  # a word in a number column
         "P01-S9,2026-03-02 09:00:00,72,,,,98,14",  # a naive time, read in the clinic's zone
         " P01-S9,2026-03-02T09:00:00Z,72,,,,98,14",  # a padded session id
         "P01-S0,2026-03-02T09:00:00Z,72,,,,98,14",  # out of (session, time) order
         ",2026-03-02T09:00:00Z,72,,,,98,14",  # no session
+        "\nP01-S9,2026-03-02T09:00:00Z,0,,,,98,14",  # a blank line: pyarrow would skip it, shifting lines
     ],
 )
 def test_anything_to_report_or_reorder_takes_the_careful_path(row):
     assert _fast(CLEAN + row + "\n") is None
+
+
+WITH_ARTIFACTS = (
+    HEADER
+    + "P01-S1,2026-03-02T09:00:00Z,0,,,,98,14\n"  # zero HR
+    + "P01-S1,2026-03-02T09:00:01Z,72,,,,0,0\n"  # probe off: SpO2 and RR zero
+    + "P01-S1,2026-03-02T09:00:02Z,72,80,90,85,98,14\n"  # SBP not above DBP
+    + "P01-S1,2026-03-02T09:00:03Z,72,128,82,140,98,14\n"  # MAP outside DBP-SBP
+    + "P01-S1,2026-03-02T09:00:04Z,72,350,82,97,98,14\n"  # SBP above range: whole cuff reading
+    + "P01-S1,2026-03-02T09:00:05Z,400,,,,101,14\n"  # above range
+    + "P01-S1,2026-03-02T09:00:06Z,10,,,,25,-999\n"  # below range, and a device sentinel
+    + "P01-S2,2026-03-02T08:00:00Z,80,120,80,93,97,\n"
+)
+
+
+def test_file_with_artifacts_takes_the_fast_path_with_the_careful_paths_artifacts_and_messages():
+    careful = WITH_ARTIFACTS.replace("P01-S2,", '"P01-S2",')  # quotes send the file down the careful path
+    assert _fast(WITH_ARTIFACTS) is not None and _fast(careful) is None
+    fast, slow = load_file(WITH_ARTIFACTS.encode(), "v.csv"), load_file(careful.encode(), "v.csv")
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    pd.testing.assert_frame_equal(fast.artifacts, slow.artifacts)
+    assert fast.problems == slow.problems
+    assert {p.line for p in fast.problems} == {2, 3, 4, 5, 6, 7, 8}
+    assert fast.frame["rr"].isna().tolist()[6:] == [True, True]  # the sentinel is missing, not an artifact

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.core.assemble import codes_in_order
 from dashboard.core.baseline import session_baselines
 from dashboard.core.episodes import latch, run_bounds, run_extreme, segment_starts
 from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, VITALS, conform, empty_frame
@@ -57,6 +58,7 @@ class _Cohort:
     infusion_end: np.ndarray  # per session code, int64 µs (_NEVER when unknown)
     first: np.ndarray  # per session code, time of the first row
     last: np.ndarray  # per session code, time of the last row
+    first_row: np.ndarray  # per session code, its first row (rows of a session are contiguous)
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,27 @@ class _Readings:
     time: np.ndarray
     value: np.ndarray
     segment_start: np.ndarray  # a new session or a gap too long for an episode to bridge
+    per_session: np.ndarray  # number of readings of each session code
 
 
 def detect_alerts(
-    vitals: pd.DataFrame, sessions: pd.DataFrame, protocol: Protocol, now: pd.Timestamp | None = None
+    vitals: pd.DataFrame,
+    sessions: pd.DataFrame,
+    protocol: Protocol,
+    now: pd.Timestamp | None = None,
+    baselines: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per alert episode (``model.ALERT_COLUMNS``), sorted by session and start."""
+    """One row per alert episode (``model.ALERT_COLUMNS``), sorted by session and start.
+
+    ``baselines`` (``session_baselines`` under this protocol's window) may be passed by a caller
+    that needs them too, so that millions of rows are not scanned twice.
+    """
     cohort = _cohort(vitals, sessions)
     if not len(cohort.time):
         return empty_frame(ALERT_COLUMNS)
     now_us = None if now is None else _micros(now)
     readings = {vital: _readings(cohort, vital, protocol) for vital in cohort.values}
-    baselines = _baselines(cohort, protocol)
+    baselines = _baselines(cohort, protocol, baselines)
     parts = [
         _rule_episodes(
             rule,
@@ -118,18 +129,22 @@ def alert_counts(alerts: pd.DataFrame, session_ids: pd.Series | None = None) -> 
 def _cohort(vitals: pd.DataFrame, sessions: pd.DataFrame) -> _Cohort:
     if vitals["timestamp"].isna().any():
         vitals = vitals.loc[vitals["timestamp"].notna()]
-    code, ids = pd.factorize(vitals["session_id"])
-    time = vitals["timestamp"].dt.as_unit("us").array.asi8
-    order = None if _in_order(code, time) else np.lexsort((time, code))
-    values = {vital: vitals[vital].to_numpy(dtype="float64", na_value=np.nan) for vital in VITALS}
-    if order is not None:
+    code, ids = pd.factorize(vitals["session_id"])  # a pass over codes when session_id is categorical
+    code = code.astype(np.int32)  # half the memory traffic of every per-row session array below
+    stamps = vitals["timestamp"]
+    time = (stamps if stamps.dt.unit == "us" else stamps.dt.as_unit("us")).array.asi8
+    values = {vital: _floats(vitals[vital]) for vital in VITALS}
+    if not codes_in_order(code, time):
+        order = np.lexsort((time, code))
         code, time = code[order], time[order]
         values = {vital: column[order] for vital, column in values.items()}
     info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(ids)
-    first_row = np.flatnonzero(np.diff(code, prepend=-1) != 0)
-    last_row = np.flatnonzero(np.diff(code, append=-1) != 0)
+    new_session = np.ones(len(code), dtype=bool)
+    new_session[1:] = code[1:] != code[:-1]
+    first_row = np.flatnonzero(new_session)
+    last_row = np.r_[first_row[1:], len(code)][: len(first_row)] - 1
     return _Cohort(
-        ids=pd.Index(ids),
+        ids=pd.Index(ids, dtype="str"),
         session=code,
         time=time,
         vitals=vitals,
@@ -139,24 +154,30 @@ def _cohort(vitals: pd.DataFrame, sessions: pd.DataFrame) -> _Cohort:
         infusion_end=_micros_or_never(info["infusion_end"]),
         first=time[first_row],
         last=time[last_row],
+        first_row=first_row,
     )
 
 
-def _in_order(code: np.ndarray, time: np.ndarray) -> bool:
-    step = np.diff(code)
-    return bool(np.all(step >= 0) and np.all((np.diff(time) >= 0) | (step > 0)))
+def _floats(column: pd.Series) -> np.ndarray:
+    """A vitals column as float64 with NaN for empty cells, without a copy when it already is one."""
+    if column.dtype == np.float64:
+        return column.to_numpy()
+    return column.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
     measured = ~np.isnan(cohort.values[vital])
-    session, time = cohort.session[measured], cohort.time[measured]
+    per_session = np.add.reduceat(measured, cohort.first_row, dtype=np.int64) if len(measured) else measured
+    every = bool(per_session.sum() == len(measured))  # continuous vitals often are: no copies then
+    session = cohort.session if every else cohort.session[measured]
+    time = cohort.time if every else cohort.time[measured]
+    value = cohort.values[vital] if every else cohort.values[vital][measured]
     if vital in CONTINUOUS:
         joins_until = time + round(protocol.signal_loss.after_s * _US)
     else:
         infusion_end = cohort.infusion_end[session]
         joins_until = _cuff_due(time, infusion_end, protocol.cuff, _CUFF_JOIN_INTERVALS)
-    value = cohort.values[vital][measured]
-    return _Readings(session, time, value, segment_starts(session, time, joins_until))
+    return _Readings(session, time, value, segment_starts(session, time, joins_until), per_session)
 
 
 def _cuff_due(time: np.ndarray, infusion_end: np.ndarray, cuff: CuffSettings, factor: float) -> np.ndarray:
@@ -170,12 +191,13 @@ def _cuff_due(time: np.ndarray, infusion_end: np.ndarray, cuff: CuffSettings, fa
     return np.where(during <= infusion_end, during, after)
 
 
-def _baselines(cohort: _Cohort, protocol: Protocol) -> dict[str, np.ndarray]:
+def _baselines(cohort: _Cohort, protocol: Protocol, table: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """Per-session baseline of each vital a rise rule watches (indexed by session code)."""
     rising = {rule.vital for rule in protocol.rules if rule.direction == "rise"}
     if not rising:
         return {}
-    table = session_baselines(cohort.vitals, cohort.sessions, protocol.baseline.window_min)
+    if table is None:
+        table = session_baselines(cohort.vitals, cohort.sessions, protocol.baseline.window_min)
     return {vital: table[vital].reindex(cohort.ids).to_numpy(dtype="float64") for vital in rising}
 
 
@@ -191,12 +213,13 @@ def _rule_episodes(
     rule: Rule, readings: _Readings, limits: np.ndarray, baseline: np.ndarray | None
 ) -> pd.DataFrame:
     """The episodes of one physiological rule over all sessions."""
-    offset = baseline[readings.session] if baseline is not None else 0.0
-    sign = -1.0 if rule.direction == "low" else 1.0
-    level = sign * (readings.value - offset)
-    limit = sign * limits[readings.session]
-    breach = level >= limit
-    held = level >= limit - rule.hysteresis
+    level = readings.value if baseline is None else readings.value - baseline[readings.session]
+    same = len(limits) and np.all(limits == limits[0])  # no patient override: compare with a scalar
+    limit = limits[0] if same else limits[readings.session]
+    if rule.direction == "low":
+        breach, held = level <= limit, level <= limit + rule.hysteresis
+    else:
+        breach, held = level >= limit, level >= limit - rule.hysteresis
     first, last = run_bounds(breach, readings.segment_start)
     time = readings.time
     # One formula for all kinds: continuous (2 readings + delay), cuff (1 reading), confirm (2 readings).
@@ -251,11 +274,10 @@ def _never_measured(vital: str, readings: dict[str, _Readings], cohort: _Cohort)
     Only when other sessions measure it (so it is part of the clinic's setup) and this session has
     other continuous data (so the monitor was on).
     """
-    n = len(cohort.ids)
-    count = np.bincount(readings[vital].session, minlength=n)
+    count = readings[vital].per_session
     if not count.any():
         return np.empty(0, dtype=np.intp)
-    other = sum(np.bincount(readings[v].session, minlength=n) for v in CONTINUOUS if v != vital)
+    other = sum(readings[v].per_session for v in CONTINUOUS if v != vital)
     return np.flatnonzero((count == 0) & (other > 0))
 
 

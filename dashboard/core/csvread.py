@@ -56,12 +56,16 @@ def read_rows(layout: Layout, columns: Mapping[str, str]) -> RawTable:
     return fast if fast is not None else _read_python(layout, columns)
 
 
-def read_strict(layout: Layout, columns: Mapping[str, str]) -> pa.Table | None:
+def read_strict(layout: Layout, columns: Mapping[str, str], use_threads: bool = True) -> pa.Table | None:
     """Every row as strictly typed Arrow columns (float64 numbers, UTC times), or None when any
-    row or cell needs the careful path (quotes, blank or ragged lines, a word in a number column)."""
+    row or cell needs the careful path (quotes, blank or ragged lines, a word in a number column).
+
+    ``use_threads=False`` when files are already read in parallel: nested thread pools on two
+    cores cost more than they gain.
+    """
     if b'"' in layout.body:
         return None
-    table, ragged = _arrow_read(layout, columns, use_threads=True, strict=True)
+    table, ragged = _arrow_read(layout, columns, use_threads=use_threads, strict=True)
     if table is None or ragged or table.num_rows != _data_lines(layout):
         return None
     return table

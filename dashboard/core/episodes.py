@@ -44,5 +44,6 @@ def run_extreme(values: np.ndarray, first: np.ndarray, last: np.ndarray, ufunc: 
     if not len(first):
         return np.empty(0, dtype=values.dtype)
     bounds = np.column_stack((first, last + 1)).ravel()
-    padded = np.append(values, values[-1])  # so that last + 1 may point one past the end
-    return ufunc.reduceat(padded, bounds)[::2]
+    if bounds[-1] == len(values):  # the last slice runs to the end, which reduceat does by itself
+        bounds = bounds[:-1]
+    return ufunc.reduceat(values, bounds)[::2]

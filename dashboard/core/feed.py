@@ -73,7 +73,7 @@ def plan_replay(
 
     def moved(frame: pd.DataFrame, time_columns: tuple[str, ...]) -> pd.DataFrame:
         rows = frame.loc[frame["session_id"].isin(chosen.index)].copy()
-        offset = rows["session_id"].map(shift)
+        offset = rows["session_id"].astype("str").map(shift)
         for column in time_columns:
             rows[column] = rows[column] + offset
         rows["session_id"] = rows["session_id"].map(new_ids).astype("str")

@@ -74,31 +74,33 @@ def load_file(
     what problems call the file (default: the path as given, or the upload's name).
     """
     loaded = _load(source, name, settings, kind)
-    if isinstance(loaded, _CleanVitals):
-        return LoadedFile(
-            "vitals", conformed(loaded.table.to_pandas(), VITALS_COLUMNS), problems=loaded.problems
-        )
+    if isinstance(loaded, _ArrowVitals):
+        frame = conformed(loaded.table.to_pandas(), VITALS_COLUMNS)
+        return LoadedFile("vitals", frame, loaded.artifacts, loaded.problems)
     return loaded
 
 
 @dataclass
-class _CleanVitals:
-    """A clean wide vitals file kept in Arrow, so that many of them reach pandas in one conversion."""
+class _ArrowVitals:
+    """A canonical wide vitals file kept in Arrow, so that many of them reach pandas in one conversion."""
 
     table: pa.Table
+    artifacts: pd.DataFrame
     problems: list[Problem]
 
 
 def _load(
-    source: Source, name: str | None, settings: LoadSettings, kind: str | None
-) -> LoadedFile | _CleanVitals:
+    source: Source, name: str | None, settings: LoadSettings, kind: str | None, alone: bool = True
+) -> LoadedFile | _ArrowVitals:
+    """One file; ``alone`` when no other file is read at the same time (pyarrow may use threads)."""
     data, name = read_source(source, name)
     layout = sniff(data, name)
     columns = map_columns(layout.header, name)
     kind = file_kind(columns, layout, kind)
-    clean = clean_vitals(layout, columns) if kind == "vitals" else None
-    if clean is not None:
-        return _CleanVitals(clean, list(columns.problems))
+    fast = clean_vitals(layout, columns, use_threads=alone) if kind == "vitals" else None
+    if fast is not None:
+        table, artifacts, found = fast
+        return _ArrowVitals(table, artifacts, _by_line([*columns.problems, *found]))
     rows = read_mapped(layout, columns)
     if kind == "vitals":
         frame, artifacts, problems = load_vitals(rows, settings)
@@ -107,10 +109,14 @@ def _load(
         (frame, problems), artifacts = load_events(rows, settings), empty_artifacts()
     else:
         (frame, problems), artifacts = load_sessions(rows, settings), empty_artifacts()
-    problems.sort(key=lambda p: p.line or 0)
     return LoadedFile(
-        kind, conformed(frame, _COLUMNS[kind]), conformed(artifacts, ARTIFACT_COLUMNS), problems
+        kind, conformed(frame, _COLUMNS[kind]), conformed(artifacts, ARTIFACT_COLUMNS), _by_line(problems)
     )
+
+
+def _by_line(problems: list[Problem]) -> list[Problem]:
+    """A file's problems in line order (file-level ones first), found order kept within a line."""
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def load_dataset(
@@ -172,13 +178,14 @@ def _assemble(
     jobs: list[tuple[str | None, str, Source]], settings: LoadSettings, on_progress: Progress | None
 ) -> Dataset:
     loaded: dict[str, list[LoadedFile]] = {kind: [] for kind in KINDS}
-    clean: list[pa.Table] = []
+    arrow: list[pa.Table] = []
+    artifacts: list[pd.DataFrame] = []  # of all vitals files, in the order they were given
     problems: list[Problem] = []
 
-    def load(job: tuple[str | None, str, Source]) -> LoadedFile | _CleanVitals | Problem:
+    def load(job: tuple[str | None, str, Source]) -> LoadedFile | _ArrowVitals | Problem:
         kind, name, source = job
         try:
-            return _load(source, name, settings, kind)
+            return _load(source, name, settings, kind, alone=len(jobs) == 1)
         except UnusableFileError as error:
             return error.problem
 
@@ -186,18 +193,19 @@ def _assemble(
         for done, (result, (_, name, _)) in enumerate(zip(pool.map(load, jobs), jobs, strict=True), start=1):
             if isinstance(result, Problem):
                 problems.append(result)
-            elif isinstance(result, _CleanVitals):
-                clean.append(result.table)
+            elif isinstance(result, _ArrowVitals):
+                arrow.append(result.table)
+                artifacts.append(result.artifacts)
                 problems += result.problems
             else:
                 loaded[result.kind].append(result)
+                artifacts += [result.artifacts] if result.kind == "vitals" else []
                 problems += result.problems
             if on_progress is not None:
                 on_progress(done, len(jobs), name)
-    vitals = concat_vitals([f.frame for f in loaded["vitals"]], clean)
+    vitals = concat_vitals([f.frame for f in loaded["vitals"]], arrow)
     events = concat([f.frame for f in loaded["events"]], EVENT_COLUMNS)
     events = events.sort_values(["session_id", "timestamp"], kind="stable", ignore_index=True)
     sessions = concat([f.frame for f in loaded["sessions"]], SESSION_COLUMNS)
-    artifacts = concat([f.artifacts for f in loaded["vitals"]], ARTIFACT_COLUMNS)
     completed = _complete(sessions, session_spans(vitals, ordered=True), events)  # concat_vitals sorted them
-    return Dataset(vitals, events, completed, artifacts, problems)
+    return Dataset(vitals, events, completed, concat(artifacts, ARTIFACT_COLUMNS), problems)

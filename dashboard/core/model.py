@@ -112,17 +112,38 @@ class Dataset:
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
     """An empty frame with the model's dtypes, so concatenation never changes a column's type."""
-    return pd.DataFrame({column: pd.Series(dtype=_dtype(column)) for column in columns})
+    return pd.DataFrame({column: pd.Series(dtype=_dtype(column, columns)) for column in columns})
 
 
 def conform(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Order and type a frame's columns as the model says, adding missing ones as empty."""
-    out = pd.DataFrame(index=frame.index)
-    for column in columns:
-        missing = pd.Series(None, index=frame.index, dtype=object)
-        values = frame[column] if column in frame.columns else missing
-        out[column] = values.astype(_dtype(column))
-    return out
+    missing = pd.Series(None, index=frame.index, dtype=object)
+    typed = {
+        column: _typed(frame[column] if column in frame.columns else missing, column, columns).array
+        for column in columns
+    }
+    return pd.DataFrame(typed, index=frame.index, columns=list(columns))
+
+
+def session_categories(ids: pd.Series) -> pd.Series:
+    """Session ids as a categorical of sorted text categories, so that code order is id order.
+
+    Vitals hold millions of rows of a few thousand sessions: one code per session keeps
+    group-bys, look-ups and order checks over them cheap.
+    """
+    if is_session_categorical(ids):
+        return ids
+    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.dtype == "str":
+        return ids.cat.reorder_categories(ids.cat.categories.sort_values())
+    return ids.astype("str").astype("category")
+
+
+def is_session_categorical(ids: pd.Series) -> bool:
+    """Whether ``ids`` already is what ``session_categories`` makes."""
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return False
+    categories = ids.cat.categories
+    return categories.dtype == "str" and categories.is_monotonic_increasing
 
 
 _DTYPES: dict[str, str] = {
@@ -145,7 +166,18 @@ _DTYPES: dict[str, str] = {
 }
 
 
-def _dtype(column: str) -> str:
+def _typed(values: pd.Series, column: str, columns: tuple[str, ...]) -> pd.Series:
+    dtype = _dtype(column, columns)
+    return session_categories(values) if dtype is _SESSION_CATEGORY else values.astype(dtype)
+
+
+# vitals.session_id is categorical (one code per session), every other id column is text.
+_SESSION_CATEGORY = pd.CategoricalDtype(pd.Index([], dtype="str"))
+
+
+def _dtype(column: str, columns: tuple[str, ...] = ()) -> str | pd.CategoricalDtype:
+    if column == "session_id" and columns == VITALS_COLUMNS:
+        return _SESSION_CATEGORY
     if column in _DTYPES:
         return _DTYPES[column]
     if column in vitals_table():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.core.alerts import alert_counts, detect_alerts
+from dashboard.core.baseline import session_baselines
 from dashboard.core.model import Dataset
 from dashboard.core.protocol import Protocol
 from dashboard.core.summaries import summarize_sessions
@@ -28,8 +29,9 @@ class Analysis:
 
 def analyse(dataset: Dataset, protocol: Protocol) -> Analysis:
     """Alert episodes and the per-session summary of ``dataset`` under ``protocol``."""
-    alerts = detect_alerts(dataset.vitals, dataset.sessions, protocol)
-    summary = summarize_sessions(dataset, alerts, protocol)
+    baselines = session_baselines(dataset.vitals, dataset.sessions, protocol.baseline.window_min)
+    alerts = detect_alerts(dataset.vitals, dataset.sessions, protocol, baselines=baselines)
+    summary = summarize_sessions(dataset, alerts, protocol, baselines)
     return Analysis(dataset=dataset, protocol=protocol, alerts=alerts, summary=summary)
 
 

@@ -173,6 +173,8 @@ def load_protocol(source: str | Path | bytes | None = None) -> Protocol:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ProtocolError(origin, [f"not valid TOML: {error}"]) from None
+    except RecursionError:  # tomllib recurses per nesting level: "a = [[[[..." exhausts the stack
+        raise ProtocolError(origin, ["not valid TOML: arrays or tables nested too deeply"]) from None
     data["rules"] = data.pop("rule", [])
     return _validate(data, origin)
 

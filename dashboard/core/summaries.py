@@ -21,7 +21,9 @@ from dashboard.core.protocol import Protocol
 _MINUTE = pd.Timedelta(minutes=1)
 
 
-def summarize_sessions(dataset: Dataset, alerts: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+def summarize_sessions(
+    dataset: Dataset, alerts: pd.DataFrame, protocol: Protocol, baselines: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per session (sessions frame first, then sessions that only have vitals).
 
     - ``start`` is the infusion start, else the first vitals sample (README: Sessions);
@@ -38,14 +40,19 @@ def summarize_sessions(dataset: Dataset, alerts: pd.DataFrame, protocol: Protoco
     - ``max_ctcae_htn_grade`` is the CTCAE v5 hypertension grade of the highest reading (0-3;
       grade 4 is a clinical judgement no reading can give).
     - ``infusion_number`` numbers a patient's sessions 1..N by start.
+
+    ``baselines`` may be passed when the caller computed them already (see ``pipeline.analyse``).
     """
     vitals, sessions = dataset.vitals, dataset.sessions
-    ids = pd.Index(pd.concat([sessions["session_id"], vitals["session_id"]]).unique(), name="session_id")
+    measured = pd.Series(vitals["session_id"].unique(), dtype="str")  # per session, not per row
+    ids = pd.Index(pd.concat([sessions["session_id"], measured]).unique(), name="session_id")
     info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(ids)
-    by_session = vitals.groupby("session_id")
+    by_session = vitals.groupby("session_id", observed=True)
     span = by_session["timestamp"].agg(["min", "max"]).reindex(ids)
     start = info["infusion_start"].fillna(span["min"])
-    baseline = session_baselines(vitals, sessions, protocol.baseline.window_min).reindex(ids)
+    if baselines is None:
+        baselines = session_baselines(vitals, sessions, protocol.baseline.window_min)
+    baseline = baselines.reindex(ids)
     peak = by_session[["sbp", "dbp", "hr"]].max().reindex(ids)
     cuff = _cuff_sbp(vitals, span["max"])
     summary = pd.DataFrame(
@@ -105,14 +112,14 @@ def _cuff_sbp(vitals: pd.DataFrame, monitoring_end: pd.Series) -> pd.DataFrame:
     """Cuff SBP readings in time order, each with the time it stays the latest reading."""
     cuff = vitals.loc[vitals["sbp"].notna(), ["session_id", "timestamp", "sbp"]]
     cuff = cuff.sort_values(["session_id", "timestamp"], kind="stable")
-    following = cuff.groupby("session_id")["timestamp"].shift(-1)
+    following = cuff.groupby("session_id", observed=True)["timestamp"].shift(-1)
     held_until = following.fillna(_per_row(monitoring_end, cuff["session_id"]))
     return cuff.assign(held_min=(held_until - cuff["timestamp"]) / _MINUTE)
 
 
 def _peak_times(cuff: pd.DataFrame) -> pd.Series:
     """Time of each session's highest SBP reading (the first, if it was reached twice)."""
-    first_peak = cuff.groupby("session_id")["sbp"].idxmax()
+    first_peak = cuff.groupby("session_id", observed=True)["sbp"].idxmax()
     return cuff.loc[first_peak].set_index("session_id")["timestamp"]
 
 
@@ -130,7 +137,7 @@ def _caution_limits(protocol: Protocol, patients: pd.Series) -> pd.Series:
 
 def _minutes_at_or_above(cuff: pd.DataFrame, limits: pd.Series) -> pd.Series:
     above = cuff["sbp"] >= _per_row(limits, cuff["session_id"])
-    minutes = cuff["held_min"].where(above, 0.0).groupby(cuff["session_id"]).sum()
+    minutes = cuff["held_min"].where(above, 0.0).groupby(cuff["session_id"], observed=True).sum()
     return minutes.reindex(limits.index, fill_value=0.0)
 
 

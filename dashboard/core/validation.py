@@ -30,9 +30,9 @@ _TIME = "a time such as 2026-03-02T09:00:00Z, epoch seconds, or dd/mm/yyyy HH:MM
 
 @cache
 def vitals_schema() -> pa.DataFrameSchema:
-    """Canonical wide vitals: every row has a session and a time; vitals are optional numbers."""
+    """Canonical wide vitals: every row has a session (categorical) and a time; vitals optional numbers."""
     columns = {
-        "session_id": pa.Column(str, nullable=False, description="a session id"),
+        "session_id": pa.Column("category", nullable=False, description="a session id"),
         "timestamp": pa.Column(TIMESTAMP_DTYPE, nullable=False, description=_TIME),
     }
     for name, vital in vitals_table().items():
@@ -45,9 +45,14 @@ def row_key_schema() -> pa.DataFrameSchema:
     """The cells of a vitals row that come from the file and decide whether the row is usable.
 
     The vitals columns themselves are float64 by construction (``to_numbers``); validating just
-    these two columns per file keeps pandera's fixed per-column cost off large loads.
+    these two columns per file keeps pandera's fixed per-column cost off large loads. The session is
+    still text here: the model makes it categorical once the file's frame is built.
     """
-    return vitals_schema().select_columns(["session_id", "timestamp"])
+    columns = {
+        "session_id": pa.Column(str, nullable=False, description="a session id"),
+        "timestamp": vitals_schema().columns["timestamp"],
+    }
+    return pa.DataFrameSchema(columns, strict=True, ordered=True)
 
 
 @cache
@@ -172,11 +177,16 @@ def to_numbers(
             )
             for i in bad
         ]
+    return without_sentinels(numbers), problems
+
+
+def without_sentinels(numbers: np.ndarray) -> np.ndarray:
+    """``numbers`` with the device sentinels of ``data/missing_values.toml`` as NaN (missing, not wrong)."""
     sentinels = missing_values()["numbers"]
     with np.errstate(invalid="ignore"):
         if not ((numbers < 0).any() or (numbers >= max(sentinels)).any()):
-            return numbers, problems  # no cell can be a sentinel
+            return numbers  # no cell can be a sentinel
     sentinel = np.zeros(len(numbers), dtype=bool)
     for value in sentinels:  # a handful of == passes beats np.isin's sort
         sentinel |= numbers == value
-    return np.where(sentinel, np.nan, numbers), problems
+    return np.where(sentinel, np.nan, numbers)

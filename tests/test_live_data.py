@@ -76,3 +76,11 @@ def test_an_ended_session_leaves_the_snapshot(store):
     snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=6))
     assert set(snap.vitals["session_id"]) == {"A"}
     assert snap.sessions["session_id"].tolist() == ["A"]
+
+
+def test_a_probe_off_zero_sent_by_a_monitor_never_raises_a_low_spo2_alarm(store):
+    follower = LiveFollower(store)
+    store.add_vitals(pd.concat([rows("A", 0, 30), rows("A", 30, 40, spo2=0.0)]), user="hl7")
+    snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=70))
+    assert not any(rule.startswith("spo2_low") for rule in snap.alerts["rule"])
+    assert snap.vitals.loc[snap.vitals["timestamp"] >= T0 + pd.Timedelta(seconds=30), "spo2"].isna().all()

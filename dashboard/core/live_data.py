@@ -14,9 +14,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, or_, select
 
+from dashboard.core.artifacts import split_artifacts
 from dashboard.core.model import VITALS_COLUMNS, conform, empty_frame
 from dashboard.core.overview import live_alerts, open_episodes, session_clocks
 from dashboard.core.protocol import Protocol
@@ -157,7 +159,12 @@ def _read_vitals(store: Store, since: dict[str, pd.Timestamp | None]) -> pd.Data
     with store.engine.connect() as conn:
         result = conn.execute(query.order_by(table.c.session_id, table.c.timestamp, table.c.id))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    return conform(frame, VITALS_COLUMNS)
+    # The store keeps what the monitor sent; like every file, it is judged for artifacts before
+    # any alert is computed (a probe-off 0 from an HL7 feed must never raise a low-SpO2 alarm).
+    cleaned, _, _ = split_artifacts(
+        conform(frame, VITALS_COLUMNS), np.zeros(len(frame), dtype=np.int64), "store"
+    )
+    return cleaned
 
 
 def _forget(cache: dict[str, _Cached], ids: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.exports import to_safe_csv
+from dashboard.core.pseudonymise import pseudonym_key, pseudonymised_export
 from dashboard.ui import cohort_view, components, data, filters
 
 st.title("Review sessions")
@@ -15,12 +16,15 @@ with st.expander("Load your own files (CSV, many files or a folder)", icon=":mat
         "Every problem is listed with its file and line; valid rows are kept."
     )
     files_tab, folder_tab, settings_tab = st.tabs(["Files", "Folder", "Import settings"])
+    limit = f"Up to {st.get_option('server.maxUploadSize')} MB per file (server.maxUploadSize)."
     with files_tab:
         picked = st.file_uploader(
-            "CSV files", type=["csv", "txt", "gz"], accept_multiple_files=True, key="up_files"
+            "CSV files", type=["csv", "txt", "gz"], accept_multiple_files=True, key="up_files", help=limit
         )
     with folder_tab:
-        folder = st.file_uploader("A folder of CSV files", accept_multiple_files="directory", key="up_folder")
+        folder = st.file_uploader(
+            "A folder of CSV files", accept_multiple_files="directory", key="up_folder", help=limit
+        )
     with settings_tab:
         components.import_settings()
     uploads = [*(picked or []), *(folder or [])]
@@ -72,12 +76,13 @@ if clicked is not None:
 
 in_view = analysis.alerts["session_id"].isin(shown["session_id"])
 events_in_view = dataset.events["session_id"].isin(shown["session_id"])
-left, middle, right = st.columns(3)
-for column, label, frame, name in (
-    (left, "Summary", shown, "summary.csv"),
-    (middle, "Alert episodes", analysis.alerts.loc[in_view], "alert_episodes.csv"),
-    (right, "Events", dataset.events.loc[events_in_view], "events.csv"),
-):
+exports = {  # label -> (file name, rows in view)
+    "Summary": ("summary.csv", shown),
+    "Alert episodes": ("alert_episodes.csv", analysis.alerts.loc[in_view]),
+    "Events": ("events.csv", dataset.events.loc[events_in_view]),
+}
+*csv_columns, zip_column = st.columns(4)
+for column, (label, (name, frame)) in zip(csv_columns, exports.items(), strict=True):
     column.download_button(
         f"{label} (CSV)",
         data=lambda frame=frame: to_safe_csv(frame),
@@ -87,6 +92,18 @@ for column, label, frame, name in (
         on_click="ignore",
         width="stretch",
     )
+zip_column.download_button(
+    "Pseudonymised export (ZIP)",
+    data=lambda: pseudonymised_export(dict(exports.values()), dataset.sessions, pseudonym_key()),
+    file_name="pseudonymised_export.zip",
+    mime="application/zip",
+    icon=":material/shield_person:",
+    on_click="ignore",
+    width="stretch",
+    help="The three tables for analysts: patient ids (also inside session ids) replaced by keyed hashes, "
+    "the same in every export made with the same key (DASHBOARD_PSEUDONYM_KEY, else a key file in the "
+    "data folder); free-text notes left out. Pseudonymised, not anonymous: dates and values remain.",
+)
 
 st.subheader("Cohort")
 cohort_view.show(analysis, shown)

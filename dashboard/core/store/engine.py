@@ -39,9 +39,14 @@ def database_url(url: str | None = None) -> str:
 
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url`` with the connection settings the store relies on."""
+    # hide_parameters: SQL logging and error messages never show the values (patient ids, notes).
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,
+    )
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine

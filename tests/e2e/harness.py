@@ -1,0 +1,94 @@
+"""What the browser tests share: the Chromium to drive, why it may be missing, and waiting on the app.
+
+Not a test module. Waiting follows Streamlit's own e2e harness: the app is ready when ``stApp``
+says the connection is up and the script is ``notRunning`` (no sleeps). Tables are canvas grids;
+their cells are read from the grid's accessibility tree (``glide-cell-COL-ROW`` test ids).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+try:
+    from playwright.sync_api import Locator, Page, expect
+except ImportError:  # the e2e conftest skips every browser test with the reason (fails in CI)
+    Locator = Page = expect = None
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+LOAD_TIMEOUT_MS = 60_000  # a first visit imports pandas/plotly and analyses the sample cohort
+
+
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+    return None
+
+
+def app_environment(data_dir: Path) -> dict[str, str]:
+    """The environment of the app and of any feed the tests start: their own store, no database URL."""
+    env = {key: value for key, value in os.environ.items() if key != "DASHBOARD_DATABASE_URL"}
+    return {**env, "DASHBOARD_DATA_DIR": str(data_dir)}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def wait_until_idle(page: Page, timeout: float = LOAD_TIMEOUT_MS) -> None:
+    """Connected, and the script has finished its run (Streamlit's harness-proven signal)."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+def open_app(page: Page, url: str, link: str, title: str) -> None:
+    """Open the app and go to a page by its sidebar link (a page's URL path depends on which page
+    is the default, which depends on whether a session is live)."""
+    page.goto(url)
+    wait_until_idle(page)
+    if page.locator("h1").first.inner_text() != title:
+        go_to(page, link, title)
+
+
+def go_to(page: Page, link: str, title: str) -> None:
+    """Follow a sidebar link, as a user does (keeps the browser session and its uploads)."""
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=link).click()
+    expect(page.locator("h1").first).to_have_text(title, timeout=LOAD_TIMEOUT_MS)
+    wait_until_idle(page)
+
+
+def upload(page: Page, files: list[tuple[str, bytes]]) -> None:
+    """Pick files in the Review page's file uploader."""
+    page.get_by_text("Load your own files").click()
+    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput").first
+    dropzone.set_input_files([{"name": n, "mimeType": "text/csv", "buffer": data} for n, data in files])
+    wait_until_idle(page)
+
+
+def download(page: Page, label: str) -> Path:
+    """Click a download button; the downloaded file."""
+    with page.expect_download() as started:
+        page.get_by_test_id("stDownloadButton").filter(has_text=label).get_by_role("button").click()
+    return Path(started.value.path())
+
+
+def grid_rows(grid: Locator) -> list[list[str]]:
+    """The visible rows of a dataframe grid, as the texts of their cells."""
+    grid.scroll_into_view_if_needed()
+    expect(grid.locator("[data-testid^='glide-cell-']").first).to_be_attached()
+    return [row.locator("td").all_inner_texts() for row in grid.locator("tbody tr").all()]

@@ -1,0 +1,134 @@
+"""The live pages in a real browser, with the demo feed writing to the same store.
+
+The tests add their own chairs to the store the app watches (a temporary ``DASHBOARD_DATA_DIR``)
+and write readings into it directly, as a monitor integration would, while the feed replays
+sample sessions on other chairs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dashboard.core.charts import PRIORITY_COLOURS
+from dashboard.core.store import open_store
+from dashboard.core.store.engine import SQLITE_FILE
+from dashboard.ui.live import REFRESH_S
+from tests.e2e.harness import ROOT, app_environment, expect, open_app, wait_until_idle
+from tests.live_app import add_reading, start_chair
+
+pytestmark = pytest.mark.e2e
+
+ONE_REFRESH_MS = 1.5 * REFRESH_S * 1000  # the next fragment tick, plus the time to draw it
+FEED_START_S = 60
+
+
+def rgb(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+HIGH = rgb(PRIORITY_COLOURS["high"])
+
+
+@pytest.fixture(scope="module")
+def store(server):
+    """The app's store; every session left live is ended afterwards, so that later visitors of the
+    app land on the Review page again."""
+    Path(server.data_dir).mkdir(parents=True, exist_ok=True)
+    with open_store(f"sqlite:///{server.data_dir / SQLITE_FILE}") as store:
+        yield store
+        for session_id in store.active_sessions()["session_id"]:
+            store.end_session(session_id, user="e2e teardown")
+
+
+@pytest.fixture(scope="module")
+def feed(server, store, tmp_path_factory):
+    """``python -m dashboard feed`` replaying two sample sessions, ten times faster than real time."""
+    log = tmp_path_factory.mktemp("feed") / "feed.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "feed", "--speed", "10", "--chairs", "2"],
+        cwd=ROOT,
+        env=app_environment(server.data_dir),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + FEED_START_S
+    while "sessions started 2" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the feed did not start its chairs:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def tile(page, chair: str, priority: str = ""):
+    """A chair's tile (its container key names its colour: tile-high-N, tile-none-N, ...).
+
+    While a refresh redraws the tiles in a new order, the old tile lingers (stale) until the run
+    ends: a tile is only looked for among the current ones.
+    """
+    fresh = page.locator("[data-testid='stElementContainer'][data-stale='false']")
+    return page.locator(f"div[class*='st-key-tile-{priority}']").filter(has_text=chair).filter(has=fresh)
+
+
+def test_reading_past_a_critical_limit_turns_the_chair_red_within_one_refresh(page, server, store, feed):
+    start_chair(store, "E2E-RED", "Chair Red")
+    open_app(page, server.url, "Chairs", "Chairs")
+    chair = tile(page, "Chair Red")
+    expect(chair).to_contain_text("No active alert")
+    expect(chair).not_to_have_css("background-color", HIGH)
+
+    add_reading(store, "E2E-RED", sbp=200.0, dbp=95.0)
+    red = tile(page, "Chair Red", "high-")
+    expect(red).to_have_css("background-color", HIGH, timeout=ONE_REFRESH_MS)
+    expect(red).to_contain_text("HIGH Systolic BP 200")
+    assert feed.poll() is None  # the feed kept running alongside
+
+
+def choose(page, label: str, option: str, within=None) -> None:
+    """Pick an option of a select box by typing it, as a user does."""
+    name = page.get_by_test_id("stWidgetLabel").filter(has_text=re.compile(f"^{re.escape(label)}$"))
+    (within or page).get_by_test_id("stSelectbox").filter(has=name).click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+
+
+def shows_entry(page, chair: str, note: str) -> None:
+    """The chair's tile names the side effect and its Entries table lists the note (live session page)."""
+    expect(tile(page, chair)).to_contain_text("Latest side effect: Nausea", timeout=ONE_REFRESH_MS)
+    cell = page.locator("[data-testid^='glide-cell-']").filter(has_text=note)
+    expect(cell).to_have_count(1, timeout=ONE_REFRESH_MS)
+
+
+def test_side_effect_logged_in_the_form_survives_a_reload_and_shows_in_a_second_browser(
+    page, server, store, feed, launch
+):
+    note = "E2E: asked for a bowl"
+    start_chair(store, "E2E-LOG", "Chair Log")
+    open_app(page, server.url, "Live session", "Live session")
+    choose(page, "Chair", "Chair Log")
+    page.get_by_label("Staff name").fill("Nurse E2E")
+    page.get_by_role("button", name="Continue").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log entry"))
+    choose(page, "Entry", "Nausea", within=form)
+    form.get_by_label("Note").fill(note)
+    form.get_by_role("button", name="Log entry").click()
+    shows_entry(page, "Chair Log", note)
+
+    page.reload()  # a new browser session on the same page: nothing kept but the store
+    wait_until_idle(page)
+    choose(page, "Chair", "Chair Log")
+    shows_entry(page, "Chair Log", note)
+
+    other = launch().new_page(viewport={"width": 1400, "height": 1000})
+    open_app(other, server.url, "Live session", "Live session")
+    choose(other, "Chair", "Chair Log")
+    shows_entry(other, "Chair Log", note)

@@ -267,3 +267,15 @@ def test_the_assignment_history_cannot_be_rewritten(store):
     with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
         conn.execute(text("UPDATE bed_assignments SET session_id = NULL"))
     assert store.session_for("Bed 4") == "S1"
+
+
+def test_the_listener_log_names_no_session_or_patient(store, caplog):
+    name = sorted(REAL_MESSAGES)[0]
+    source, _ = REAL_MESSAGES[name]
+    store.start_session("P77-S4", user=NURSE, patient_id="P77")
+    store.assign_bed(source, "P77-S4", user=NURSE)
+    with caplog.at_level("DEBUG"):
+        (ack,) = exchange(store, [("block", (REALDATA / name).read_bytes())])
+    assert ack_code(ack) == "AA"
+    assert "vitals rows stored" in caplog.text
+    assert "P77" not in caplog.text

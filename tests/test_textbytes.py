@@ -6,6 +6,7 @@ import gzip
 
 import pytest
 
+from dashboard.core import textbytes
 from dashboard.core.problems import UnusableFileError
 from dashboard.core.textbytes import decode
 
@@ -51,3 +52,16 @@ def test_files_that_are_not_text_tables_are_refused_with_one_message(data, messa
     with pytest.raises(UnusableFileError) as refused:
         decode(data, "f.csv")
     assert str(refused.value).startswith(message)
+
+
+def test_a_gzip_that_unpacks_beyond_the_limit_is_refused_not_inflated(monkeypatch) -> None:
+    monkeypatch.setattr(textbytes, "MAX_UNZIPPED_BYTES", 1000)
+    bomb = gzip.compress(b"session_id,timestamp,hr\n" + b"0" * 5000)
+    with pytest.raises(UnusableFileError, match=r"unpacks to more than 0 MB"):
+        textbytes.decode(bomb, "bomb.csv.gz")
+
+
+def test_a_truncated_gzip_is_refused_as_damaged() -> None:
+    whole = gzip.compress(b"session_id,timestamp,hr\nS1,2026-03-02T09:00:00Z,70\n" * 50)
+    with pytest.raises(UnusableFileError, match="damaged gzip"):
+        textbytes.decode(whole[: len(whole) // 2], "cut.csv.gz")

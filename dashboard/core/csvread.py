@@ -159,7 +159,9 @@ def _read_python(layout: Layout, columns: Mapping[str, str]) -> RawTable:
     cells: list[list[str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    for line, row in _numbered_rows(layout):
+    for line, last_line, row in _numbered_rows(layout):
+        if last_line > line:
+            problems.append(_spanning(layout, line, last_line))
         while len(row) > width and not row[-1].strip():
             row.pop()
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -174,15 +176,15 @@ def _read_python(layout: Layout, columns: Mapping[str, str]) -> RawTable:
     return RawTable(frame=frame, lines=np.asarray(lines, dtype=np.int64), problems=problems)
 
 
-def _numbered_rows(layout: Layout) -> list[tuple[int, list[str]]]:
-    """Rows below the header with the editor line each starts on (quoted fields may span lines)."""
+def _numbered_rows(layout: Layout) -> list[tuple[int, int, list[str]]]:
+    """Rows below the header with the editor lines each starts and ends on (quoted fields may span lines)."""
     reader = csv.reader(io.StringIO(layout.body.decode("utf-8"), newline=""), delimiter=layout.delimiter)
-    numbered: list[tuple[int, list[str]]] = []
+    numbered: list[tuple[int, int, list[str]]] = []
     try:
         next(reader, None)
         previous = reader.line_num
         for row in reader:
-            numbered.append((layout.header_line + previous, row))
+            numbered.append((layout.header_line + previous, layout.header_line + reader.line_num - 1, row))
             previous = reader.line_num
     except csv.Error as error:
         raise UnusableFileError(layout.name, f"cannot be read as CSV ({error})", "a CSV export") from None
@@ -201,6 +203,20 @@ def _column(values: list[str], how: str, layout: Layout) -> pd.Series:
     dotted = text.str.replace(layout.decimal, ".", regex=False) if layout.decimal != "." else text
     numbers = pd.to_numeric(dotted, errors="coerce")
     return numbers.astype("float64") if numbers.notna().sum() == text.notna().sum() else text
+
+
+def _spanning(layout: Layout, line: int, last_line: int) -> Problem:
+    """A quoted field with line breaks is legal (a long note), but a missing closing quote looks
+    the same and would swallow the rows after it: say so rather than keep it quietly."""
+    return Problem(
+        file=layout.name,
+        line=line,
+        column=None,
+        message=f"a quoted field runs from line {line} to line {last_line}; "
+        "the lines in between were read as text of this row",
+        expected="a closing quote on the same line, unless the text really holds line breaks",
+        level="warning",
+    )
 
 
 def _ragged(layout: Layout, line: int, fields: int) -> Problem:

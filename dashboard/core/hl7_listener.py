@@ -115,7 +115,8 @@ class Hl7Listener:
             session_id = self._session(result.sources)
             rows = self.store.add_vitals(wide_vitals(result.readings, session_id), user=LISTENER_USER)
             self._remember(digest)
-            log.info("message %s: %d vitals rows stored for session %s", result.control_id, rows, session_id)
+            # no session id in the log: session ids often carry the patient pseudonym
+            log.info("message %s: %d vitals rows stored", result.control_id, rows)
             return _ack(message, None, result.problems)
         except MessageRejected as rejected:
             problems = () if result is None else result.problems

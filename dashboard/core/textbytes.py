@@ -7,10 +7,12 @@ those gets one clear message instead of a decoding traceback.
 
 from __future__ import annotations
 
-import gzip
 import zlib
 
 from dashboard.core.problems import UnusableFileError
+
+# Far above one file of a year's exports (2,000 sessions at 1 Hz are ~300 MB), far below memory.
+MAX_UNZIPPED_BYTES = 1 << 30
 
 
 def decode(data: bytes, name: str) -> tuple[str, bytes, str]:
@@ -44,12 +46,22 @@ def decode(data: bytes, name: str) -> tuple[str, bytes, str]:
 
 
 def _gunzip(data: bytes, name: str) -> bytes:
+    """Inflate at most ``MAX_UNZIPPED_BYTES``: a small upload must not unpack to exhaust memory."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:
+        text = inflate.decompress(data, MAX_UNZIPPED_BYTES)
+    except zlib.error as error:
         raise UnusableFileError(
             name, f"is a damaged gzip file ({error})", "a complete .csv.gz file"
         ) from None
+    if inflate.unconsumed_tail:
+        limit = f"{MAX_UNZIPPED_BYTES >> 20} MB"
+        raise UnusableFileError(
+            name, f"unpacks to more than {limit}", f"a .csv.gz of at most {limit} unpacked"
+        )
+    if not inflate.eof:
+        raise UnusableFileError(name, "is a damaged gzip file (it ends early)", "a complete .csv.gz file")
+    return text
 
 
 def _looks_binary(head: bytes) -> bool:

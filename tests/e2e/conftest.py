@@ -103,7 +103,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main thread until it
+# stops, and the suite's asyncio tests (the HL7 listener) run after the browser tests.
+@pytest.fixture(scope="module")
 def playwright():
     reason = missing()
     if reason is not None:
@@ -114,7 +116,7 @@ def playwright():
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def launch(playwright):
     """Start a headless Chromium (each call is a separate browser: no shared cookies or storage)."""
     browsers = []
@@ -128,7 +130,7 @@ def launch(playwright):
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(launch):
     return launch()
 

@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.core import charts
 from dashboard.core.model import ALERT_COLUMNS, ARTIFACT_COLUMNS, EVENT_COLUMNS, VITALS_COLUMNS, conform
+from dashboard.core.protocol import load_protocol
 
 T0 = pd.Timestamp("2026-03-02T09:10:00Z")
 
@@ -86,6 +87,13 @@ def test_caution_band_runs_from_caution_to_critical_limit_in_yellow(vitals, rule
     assert caution.fillcolor == charts.PRIORITY_COLOURS["medium"]
     assert critical.y0 == 180 and critical.y1 > 180
     assert critical.fillcolor == charts.PRIORITY_COLOURS["high"]
+
+
+def test_no_band_shades_normal_diastolic_values_in_the_bp_panel(vitals):
+    fig = charts.session_figure(vitals, rules=load_protocol().rules_frame())
+    assert _shapes(fig, "band:sbp_high_caution")
+    assert _shapes(fig, "band:sbp_low_caution") == [] and _shapes(fig, "band:sbp_low_critical") == []
+    assert [s.y0 for s in _shapes(fig, "limit:sbp_low_critical")] == [90]  # the limit line stays
 
 
 def test_low_spo2_bands_run_downwards(vitals, rules):

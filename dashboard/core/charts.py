@@ -34,12 +34,15 @@ _TRACE_STYLE: dict[str, dict] = {
     "spo2": {"color": "#6a3d9a", "mode": "lines"},
     "rr": {"color": "#7a4b2a", "mode": "lines"},
 }
-# Panels top to bottom after the event strip; the first vital of a panel owns its bands.
-PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("BP (mmHg)", ("sbp", "dbp", "map")),
-    ("HR (/min)", ("hr",)),
-    ("SpO2 (%)", ("spo2",)),
-    ("RR (/min)", ("rr",)),
+# Panels top to bottom after the event strip: title, vitals, and which of the first vital's bands
+# are shaded. In the BP panel the SBP-low bands would lie under normal diastolic and mean values and
+# make them look alarming at a glance, so only the SBP-high bands are shaded there; every limit
+# still has its labelled line.
+PANELS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("BP (mmHg)", ("sbp", "dbp", "map"), ("high",)),
+    ("HR (/min)", ("hr",), ("high", "low")),
+    ("SpO2 (%)", ("spo2",), ("high", "low")),
+    ("RR (/min)", ("rr",), ("high", "low")),
 )
 _EVENT_ROWS: dict[str, str] = {
     "side_effect": "Side effects",
@@ -78,9 +81,9 @@ def session_figure(
         row_heights=[0.12, 0.34, 0.2, 0.17, 0.17],
     )
     _shade_infusion(fig, session, origin)
-    for row, (_, panel_vitals) in enumerate(PANELS, start=2):
+    for row, (_, panel_vitals, shaded) in enumerate(PANELS, start=2):
         y_range = _panel_range(vitals, rules, baseline, panel_vitals)
-        _add_bands(fig, rules, panel_vitals[0], y_range, row)
+        _add_bands(fig, rules, panel_vitals[0], y_range, row, shaded)
         _add_limit_lines(fig, rules, baseline, panel_vitals, row)
         _add_baseline(fig, baseline, panel_vitals[0], row)
         for vital in panel_vitals:
@@ -155,10 +158,16 @@ def _absolute_limits(
 
 
 def _add_bands(
-    fig: go.Figure, rules: pd.DataFrame, vital: str, y_range: tuple[float, float], row: int
+    fig: go.Figure,
+    rules: pd.DataFrame,
+    vital: str,
+    y_range: tuple[float, float],
+    row: int,
+    directions: tuple[str, ...],
 ) -> None:
     """Caution/critical bands: each limit's band runs to the next, more severe limit or the axis edge."""
-    for direction, edge in (("high", y_range[1]), ("low", y_range[0])):
+    edges = {"high": y_range[1], "low": y_range[0]}
+    for direction, edge in ((d, edges[d]) for d in directions):
         own = rules.loc[rules["vital"].eq(vital) & rules["direction"].eq(direction)]
         own = own.sort_values("limit", ascending=direction == "high")
         limits = own["limit"].astype(float).tolist()
@@ -337,7 +346,7 @@ def _shade_alerts(fig: go.Figure, alerts: pd.DataFrame | None, origin: pd.Timest
     """One rectangle per episode, on the panel of its vital, in its priority's alarm colour."""
     if alerts is None or alerts.empty:
         return
-    rows = {vital: row for row, (_, vitals) in enumerate(PANELS, start=2) for vital in vitals}
+    rows = {vital: row for row, (_, vitals, _) in enumerate(PANELS, start=2) for vital in vitals}
     ordered = alerts.sort_values("priority", key=lambda p: p.map(_PRIORITY_ORDER), kind="stable")
     for episode in ordered.itertuples():
         x0 = (episode.start - origin).total_seconds() / 60

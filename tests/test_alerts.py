@@ -284,6 +284,16 @@ def test_row_order_does_not_change_the_alerts_which_come_sorted_by_session_and_s
     pd.testing.assert_frame_equal(ordered, shuffled)
 
 
+def test_rows_of_other_vitals_between_readings_do_not_change_the_alerts():
+    """HR on rows of its own, or on a minority of rows among SpO2 ones (mostly empty for HR)."""
+    hr = series([(60, 80), (20, 150), (10, np.nan), (20, 150), (60, 80)], start=0.5)
+    spo2 = pd.concat([series([(200, 97)], vital="spo2", start=0.2 + k / 4) for k in range(3)])
+    rules = protocol_with(HR_HIGH, signal_loss={"after_s": 5})
+    alone, among = alerts_of(vitals(hr), rules), alerts_of(vitals(hr, spo2), rules)
+    assert list(alone["rule"]) == ["hr_high", "signal_loss", "hr_high"]
+    pd.testing.assert_frame_equal(alone, among)
+
+
 def test_sessions_missing_from_the_sessions_table_are_still_checked():
     found = alerts_of(vitals(series([(30, 150)])), protocol_with(HR_HIGH), table=sessions())
     assert list(found["rule"]) == ["hr_high"]

@@ -166,12 +166,24 @@ def _floats(column: pd.Series) -> np.ndarray:
 
 
 def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
-    measured = ~np.isnan(cohort.values[vital])
-    per_session = np.add.reduceat(measured, cohort.first_row, dtype=np.int64) if len(measured) else measured
-    every = bool(per_session.sum() == len(measured))  # continuous vitals often are: no copies then
-    session = cohort.session if every else cohort.session[measured]
-    time = cohort.time if every else cohort.time[measured]
-    value = cohort.values[vital] if every else cohort.values[vital][measured]
+    """The vital's readings; one pass over the millions of rows, the rest on the few exceptions.
+
+    Cuff vitals are mostly empty, so their few readings are picked by index; continuous vitals
+    are mostly full, so the few empty cells are counted and dropped (often there are none).
+    """
+    values = cohort.values[vital]
+    empty = np.isnan(values)
+    n_empty = np.count_nonzero(empty)
+    n_sessions = len(cohort.first_row)
+    if 2 * n_empty > len(values):
+        rows = np.flatnonzero(~empty)
+        session, time, value = cohort.session[rows], cohort.time[rows], values[rows]
+        per_session = np.bincount(session, minlength=n_sessions)
+    else:
+        rows_per_session = np.diff(cohort.first_row, append=len(values))
+        per_session = rows_per_session - np.bincount(cohort.session[empty], minlength=n_sessions)
+        kept = ~empty if n_empty else slice(None)  # a slice keeps views: no copy of a full vital
+        session, time, value = cohort.session[kept], cohort.time[kept], values[kept]
     if vital in CONTINUOUS:
         joins_until = time + round(protocol.signal_loss.after_s * _US)
     else:

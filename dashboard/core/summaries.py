@@ -53,7 +53,8 @@ def summarize_sessions(
     if baselines is None:
         baselines = session_baselines(vitals, sessions, protocol.baseline.window_min)
     baseline = baselines.reindex(ids)
-    peak = by_session[["sbp", "dbp", "hr"]].max().reindex(ids)
+    # Column by column: selecting several vitals from the frame's 2-D block copies millions of rows.
+    peak = pd.DataFrame({vital: by_session[vital].max() for vital in ("sbp", "dbp", "hr")}).reindex(ids)
     cuff = _cuff_sbp(vitals, span["max"])
     summary = pd.DataFrame(
         {

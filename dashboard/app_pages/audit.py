@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.exports import to_safe_csv
-from dashboard.ui import audit_view, data, live
+from dashboard.ui import audit_view, components, data, live
 
 ALL = "All sessions"
 
@@ -33,14 +32,7 @@ if actions:
 history = None if session_id == ALL else store.session_events(session_id, history=True)
 st.caption(f"{len(shown)} of {len(log)} actions, newest first. Times in {timezone}.")
 audit_view.log_table(shown, history, timezone)
-st.download_button(
-    "Audit log (CSV)",
-    data=lambda: to_safe_csv(shown),
-    file_name="audit_log.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-)
+components.csv_download(st, "Audit log (CSV)", shown, "audit_log.csv")
 
 if history is not None:
     st.subheader("Every version of this session's entries")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.exports import to_safe_csv
 from dashboard.core.pseudonymise import pseudonym_key, pseudonymised_export
 from dashboard.ui import cohort_view, components, data, filters
 
@@ -83,15 +82,7 @@ exports = {  # label -> (file name, rows in view)
 }
 *csv_columns, zip_column = st.columns(4)
 for column, (label, (name, frame)) in zip(csv_columns, exports.items(), strict=True):
-    column.download_button(
-        f"{label} (CSV)",
-        data=lambda frame=frame: to_safe_csv(frame),
-        file_name=name,
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
+    components.csv_download(column, f"{label} (CSV)", frame, name, width="stretch")
 zip_column.download_button(
     "Pseudonymised export (ZIP)",
     data=lambda: pseudonymised_export(dict(exports.values()), dataset.sessions, pseudonym_key()),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.charts import burden_comparison_figure
-from dashboard.core.exports import to_safe_csv
 from dashboard.core.protocol import ProtocolError, load_protocol
 from dashboard.ui import components, data
 
@@ -70,14 +69,7 @@ left.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
-middle.download_button(
-    "Download comparison (CSV)",
-    data=lambda: to_safe_csv(table),
-    file_name="alerts_current_vs_edited.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-)
+components.csv_download(middle, "Download comparison (CSV)", table, "alerts_current_vs_edited.csv")
 if right.button("Apply the edited protocol to this review", disabled=edited == protocol, type="primary"):
     use_protocol(edited.to_toml())
 if st.session_state.get(data.PROTOCOL) and st.button("Back to the shipped default protocol"):

@@ -312,33 +312,25 @@ def _shade_infusion(fig: go.Figure, session: Mapping, origin: pd.Timestamp) -> N
     end = session.get("infusion_end")
     if end is None or pd.isna(end) or pd.isna(session.get("infusion_start")):
         return
-    fig.add_vrect(
-        x0=0,
-        x1=(pd.Timestamp(end) - origin).total_seconds() / 60,
-        fillcolor="#9ecae1",
-        opacity=0.15,
-        line_width=0,
-        layer="below",
-        name="infusion",
-        annotation_text="infusion",
-        annotation_position="top left",
-        annotation_font={"size": 10, "color": "#31708f"},
-        row=1,
-        col=1,
-        exclude_empty_subplots=False,
-    )
-    for row in range(2, len(PANELS) + 2):
+    # One shaded window per row (event strip and every panel); only the strip carries the label.
+    label = {
+        "annotation_text": "infusion",
+        "annotation_position": "top left",
+        "annotation_font": {"size": 10, "color": "#31708f"},
+    }
+    for row in range(1, len(PANELS) + 2):
         fig.add_vrect(
             x0=0,
             x1=(pd.Timestamp(end) - origin).total_seconds() / 60,
             fillcolor="#9ecae1",
-            opacity=0.12,
+            opacity=0.15 if row == 1 else 0.12,
             line_width=0,
             layer="below",
             name="infusion",
             row=row,
             col=1,
             exclude_empty_subplots=False,
+            **(label if row == 1 else {}),
         )
 
 

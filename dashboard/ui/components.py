@@ -13,7 +13,7 @@ import zoneinfo
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.exports import NOT_A_DEVICE
+from dashboard.core.exports import NOT_A_DEVICE, to_safe_csv
 from dashboard.core.problems import Problem, problems_frame
 from dashboard.core.store.engine import DATA_DIR_ENV, DEFAULT_DATA_DIR
 from dashboard.ui import data
@@ -27,6 +27,19 @@ def sidebar_notice() -> None:
         st.warning(NOT_A_DEVICE, icon=":material/info:")
         folder = os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
         st.caption(f"Data folder ({DATA_DIR_ENV}): {plain(folder)}")
+
+
+def csv_download(where, label: str, frame: pd.DataFrame, file_name: str, **layout) -> None:
+    """A formula-safe CSV of ``frame``, built only when clicked and downloaded without a rerun."""
+    where.download_button(
+        label,
+        data=lambda: to_safe_csv(frame),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        **layout,
+    )
 
 
 def local_times(frame: pd.DataFrame, timezone: str, columns: tuple[str, ...]) -> pd.DataFrame:

@@ -250,6 +250,16 @@ def test_acknowledged_alert_stays_listed_until_it_clears(store):
     assert len(store.acknowledgements()) == 1
 
 
+def test_a_cuff_alert_stays_open_while_heart_rate_samples_arrive_until_the_next_cuff_reading(store):
+    store.add_vitals(vitals_frame("P01-S1", 120), user="monitor-feed")  # cuff reading at 0 s only
+    cuff_breach = episode("P01-S1", 0, 0, rule="sbp_high_critical").assign(vital="sbp", n_samples=1)
+    store.record_alerts(cuff_breach)
+    assert store.open_alerts()["rule"].tolist() == ["sbp_high_critical"], "HR samples do not clear it"
+    store.add_vitals(vitals_frame("P01-S1", 300, start=T0 + pd.Timedelta(seconds=120)), user="monitor-feed")
+    store.record_alerts(cuff_breach)  # the engine no longer extends it: the new cuff reading cleared it
+    assert store.open_alerts().empty
+
+
 def test_a_screen_with_older_data_does_not_shrink_or_reopen_an_episode(store):
     store.add_vitals(vitals_frame("P01-S1", 100), user="monitor-feed")
     store.record_alerts(episode("P01-S1", 30, 80))

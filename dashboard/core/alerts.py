@@ -126,6 +126,24 @@ def alert_counts(alerts: pd.DataFrame, session_ids: pd.Series | None = None) -> 
     return counts.rename_axis(index="session_id", columns=None).astype("int64")
 
 
+def still_sounding(alerts: pd.DataFrame, last_readings: pd.DataFrame, clocks: pd.Series) -> np.ndarray:
+    """Which episodes still sound: one rule for every screen and for the store.
+
+    A physiological episode sounds while its end is the latest reading of its vital: the breach
+    goes on until a reading clears it, so a cuff breach holds until the next cuff reading, however
+    many HR samples arrive meanwhile. A technical one (signal loss, cuff overdue) sounds while it
+    lasts to the session's clock. ``last_readings``: per session (index) the time of the latest
+    reading of each vital (columns); ``clocks``: each session's "now".
+    """
+    sessions = alerts["session_id"].astype("str")
+    latest = last_readings.stack()
+    last_reading = latest.reindex(pd.MultiIndex.from_arrays([sessions, alerts["vital"].astype("str")]))
+    clock = clocks.reindex(sessions).to_numpy()
+    physiological = (alerts["kind"] == "physiological").to_numpy()
+    end = alerts["end"].to_numpy()
+    return np.where(physiological, end >= last_reading.to_numpy(), end >= clock)
+
+
 def _cohort(vitals: pd.DataFrame, sessions: pd.DataFrame) -> _Cohort:
     if vitals["timestamp"].isna().any():
         vitals = vitals.loc[vitals["timestamp"].notna()]

@@ -14,10 +14,9 @@ stale once the wall clock has caught up with it. A real feed is judged on the wa
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from dashboard.core.alerts import detect_alerts
+from dashboard.core.alerts import detect_alerts, still_sounding
 from dashboard.core.model import PRIORITIES, TIMESTAMP_DTYPE, vitals_table
 from dashboard.core.protocol import CuffSettings, Protocol
 from dashboard.core.vocabulary import vocabulary
@@ -98,23 +97,10 @@ def _shifted(frame: pd.DataFrame, columns: tuple[str, ...], by: pd.Series) -> pd
 
 
 def open_episodes(alerts: pd.DataFrame, vitals: pd.DataFrame, clocks: pd.Series) -> pd.DataFrame:
-    """The episodes still sounding at each session's clock.
-
-    A physiological episode is open while its end is the latest reading of its vital: the breach
-    goes on until a reading clears it, so a cuff breach holds until the next cuff reading, however
-    many HR samples arrive meanwhile. A technical one (signal loss, cuff overdue) is open while
-    it lasts to the session's clock.
-    """
+    """The episodes still sounding at each session's clock (``alerts.still_sounding``)."""
     measured = {v: vitals["timestamp"].where(vitals[v].notna()) for v in vitals_table()}
-    latest = pd.DataFrame(measured).groupby(vitals["session_id"], observed=True).max().stack()
-    where = pd.MultiIndex.from_arrays([alerts["session_id"].astype("str"), alerts["vital"].astype("str")])
-    last_reading = latest.reindex(where).to_numpy()
-    clock = clocks.reindex(alerts["session_id"].astype("str")).to_numpy()
-    physiological = (alerts["kind"] == "physiological").to_numpy()
-    still = np.where(
-        physiological, alerts["end"].to_numpy() >= last_reading, alerts["end"].to_numpy() >= clock
-    )
-    return alerts.loc[still].reset_index(drop=True)
+    latest = pd.DataFrame(measured).groupby(vitals["session_id"].astype("str")).max()
+    return alerts.loc[still_sounding(alerts, latest, clocks)].reset_index(drop=True)
 
 
 def alert_texts(alerts: pd.DataFrame) -> pd.Series:

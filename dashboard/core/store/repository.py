@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, Table, func, select, update
+from sqlalchemy import Connection, Engine, Select, Table, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.core.alerts import still_sounding
 from dashboard.core.model import (
     ALERT_COLUMNS,
     EVENT_COLUMNS,
     SESSION_COLUMNS,
     SEVERITIES,
     TIMESTAMP_DTYPE,
+    VITALS,
     VITALS_COLUMNS,
     conform,
 )
@@ -344,8 +346,9 @@ class Store:
     def record_alerts(self, alerts: pd.DataFrame) -> None:
         """Share the alert engine's episodes with every screen.
 
-        An episode is open while its end is the session's latest sample (the breach goes on)
-        and the session has not ended.
+        Whether an episode is still open follows ``alerts.still_sounding``, the rule the live pages
+        use: a physiological episode until a newer reading of its vital, a technical one while it
+        lasts to the session's latest sample; none once the session has ended.
         A screen that computed from fewer samples never overwrites a fuller view of an episode.
         """
         if alerts.empty:
@@ -353,20 +356,13 @@ class Store:
         episodes = conform(alerts, ALERT_COLUMNS)
         now = utcnow()
         with self._write() as conn:
-            ids = episodes["session_id"].unique().tolist()
-            last = dict(
-                conn.execute(
-                    select(Vitals.session_id, func.max(Vitals.timestamp))
-                    .where(Vitals.session_id.in_(ids))
-                    .group_by(Vitals.session_id)
-                ).all()
-            )
+            ids = episodes["session_id"].astype("str").unique().tolist()
+            latest = _latest_readings(conn, ids)
             ended = conn.execute(
                 select(Session.session_id).where(Session.session_id.in_(ids), Session.ended_at.is_not(None))
             ).scalars()
-            last_sample = episodes["session_id"].map(last).astype(TIMESTAMP_DTYPE)
-            in_breach = episodes["end"].isna() | (episodes["end"] >= last_sample)
-            open_ = in_breach & ~episodes["session_id"].isin(list(ended))
+            sounding = still_sounding(episodes, latest, latest.max(axis=1))
+            open_ = sounding & ~episodes["session_id"].isin(list(ended)).to_numpy()
             rows = episodes.assign(
                 alert_key=alert_keys(episodes), is_open=open_, first_seen_at=now, updated_at=now
             )
@@ -727,6 +723,18 @@ def _audit(
             "detail": detail,
         },
     )
+
+
+def _latest_readings(conn: Connection, session_ids: list[str]) -> pd.DataFrame:
+    """Per session, the time of the latest reading of each vital (NaT where never measured)."""
+    latest = [func.max(case((Vitals.__table__.c[v].is_not(None), Vitals.timestamp))).label(v) for v in VITALS]
+    query = (
+        select(Vitals.session_id, *latest)
+        .where(Vitals.session_id.in_(session_ids))
+        .group_by(Vitals.session_id)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(), columns=["session_id", *VITALS]).set_index("session_id")
+    return frame.apply(pd.to_datetime, utc=True).astype(TIMESTAMP_DTYPE)
 
 
 def _dialect_insert(conn: Connection, table: Table):

@@ -106,13 +106,11 @@ def _start_feed(data_dir: Path) -> threading.Thread:
     sys.path.insert(0, str(ROOT))
     from dashboard.core.feed import plan_replay, replay
     from dashboard.core.model import (
-        ARTIFACT_COLUMNS,
         EVENT_COLUMNS,
         SESSION_COLUMNS,
         VITALS_COLUMNS,
         Dataset,
         conform,
-        empty_frame,
     )
     from dashboard.core.store import open_store
 
@@ -131,12 +129,10 @@ def _start_feed(data_dir: Path) -> threading.Thread:
     ).dt.total_seconds() / 60
     probe, after = PROBE_OFF
     vitals.loc[(vitals["session_id"] == probe) & (minute >= FEED_FROM_MIN + after), "spo2"] = float("nan")
-    dataset = Dataset(
+    dataset = Dataset.of(
         vitals.loc[minute >= FEED_FROM_MIN].reset_index(drop=True),
         read("events.csv", EVENT_COLUMNS),
         read("sessions.csv", SESSION_COLUMNS),
-        empty_frame(ARTIFACT_COLUMNS),
-        [],
     )
     plan = plan_replay(dataset, pd.Timestamp.now(tz="UTC").floor("s"), 10.0, len(FEED_SESSIONS), 0.0, "demo")
     store = open_store(f"sqlite:///{data_dir / 'store.sqlite3'}")

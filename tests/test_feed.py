@@ -12,13 +12,7 @@ import pytest
 
 from dashboard.core.feed import FEED_USER, plan_replay, replay
 from dashboard.core.model import (
-    ARTIFACT_COLUMNS,
-    EVENT_COLUMNS,
-    SESSION_COLUMNS,
-    VITALS_COLUMNS,
     Dataset,
-    conform,
-    empty_frame,
 )
 from dashboard.core.store import open_store
 
@@ -50,13 +44,7 @@ def recorded_dataset(seconds: int = 30) -> Dataset:
     sessions = pd.DataFrame(
         {"session_id": list(starts), "patient_id": ["P01", "P02"], "planned_minutes": 40.0}
     )
-    return Dataset(
-        vitals=conform(vitals, VITALS_COLUMNS),
-        events=conform(events, EVENT_COLUMNS),
-        sessions=conform(sessions, SESSION_COLUMNS),
-        artifacts=empty_frame(ARTIFACT_COLUMNS),
-        problems=[],
-    )
+    return Dataset.of(vitals, events, sessions)
 
 
 class FakeClock:

@@ -334,13 +334,7 @@ def _read_back(folder: Path) -> Dataset:
     ):
         for column in columns:
             frame[column] = pd.to_datetime(frame[column], format="ISO8601", utc=True)
-    return Dataset(
-        vitals=conform(vitals, VITALS_COLUMNS),
-        events=conform(events, EVENT_COLUMNS),
-        sessions=conform(sessions, SESSION_COLUMNS),
-        artifacts=pd.DataFrame(),
-        problems=[],
-    )
+    return Dataset.of(vitals, events, sessions)
 
 
 def test_written_csvs_read_back_to_the_same_dataset(tmp_path: Path) -> None:

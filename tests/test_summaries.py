@@ -9,10 +9,6 @@ import pytest
 
 from dashboard.core.model import (
     ALERT_COLUMNS,
-    ARTIFACT_COLUMNS,
-    EVENT_COLUMNS,
-    SESSION_COLUMNS,
-    VITALS_COLUMNS,
     Dataset,
     conform,
     empty_frame,
@@ -52,15 +48,10 @@ def _session(session_id: str, patient_id: str = "P01", start_min: float = 15, **
 
 
 def _dataset(vitals: list[pd.DataFrame], sessions: list[dict], events: list[dict] | None = None) -> Dataset:
-    return Dataset(
-        vitals=conform(pd.concat(vitals, ignore_index=True), VITALS_COLUMNS),
-        events=conform(
-            pd.DataFrame(events or [], columns=["session_id", "timestamp", "event", "category", "severity"]),
-            EVENT_COLUMNS,
-        ),
-        sessions=conform(pd.DataFrame(sessions), SESSION_COLUMNS),
-        artifacts=empty_frame(ARTIFACT_COLUMNS),
-        problems=[],
+    return Dataset.of(
+        pd.concat(vitals, ignore_index=True),
+        pd.DataFrame(events or [], columns=["session_id", "timestamp", "event", "category", "severity"]),
+        pd.DataFrame(sessions),
     )
 
 

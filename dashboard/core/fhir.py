@@ -29,9 +29,7 @@ from pydantic import ValidationError
 from dashboard.core.codes import loinc_codes, mdc_codes, units, usable_statuses
 from dashboard.core.columns import IGNORE
 from dashboard.core.model import (
-    ARTIFACT_COLUMNS,
     EVENT_COLUMNS,
-    SESSION_COLUMNS,
     VITALS,
     VITALS_COLUMNS,
     Dataset,
@@ -212,13 +210,7 @@ def read_fhir(data: bytes | str, file: str, session_id: str | None = None) -> Da
                 _problem(file, path or "resourceType", f"{kind} not imported", "Observation", "warning")
             )
     vitals, time_problems = _wide(readings, file)
-    return Dataset(
-        vitals=vitals,
-        events=_events_frame(events),
-        sessions=empty_frame(SESSION_COLUMNS),
-        artifacts=empty_frame(ARTIFACT_COLUMNS),
-        problems=problems + time_problems,
-    )
+    return Dataset.of(vitals, _events_frame(events), problems=problems + time_problems)
 
 
 def _resources(document: dict) -> Iterator[tuple[str, dict]]:

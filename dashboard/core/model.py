@@ -109,6 +109,26 @@ class Dataset:
     artifacts: pd.DataFrame
     problems: list[Problem]
 
+    @classmethod
+    def of(
+        cls,
+        vitals: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        sessions: pd.DataFrame | None = None,
+        artifacts: pd.DataFrame | None = None,
+        problems: list[Problem] | None = None,
+    ) -> Dataset:
+        """A dataset from frames made elsewhere (simulator, FHIR, tests): conformed, absent ones empty."""
+        frames = zip(
+            (vitals, events, sessions, artifacts),
+            (VITALS_COLUMNS, EVENT_COLUMNS, SESSION_COLUMNS, ARTIFACT_COLUMNS),
+            strict=True,
+        )
+        vitals, events, sessions, artifacts = (
+            empty_frame(columns) if frame is None else conform(frame, columns) for frame, columns in frames
+        )
+        return cls(vitals, events, sessions, artifacts, list(problems or []))
+
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
     """An empty frame with the model's dtypes, so concatenation never changes a column's type."""

@@ -23,20 +23,14 @@ import pandas as pd
 
 from dashboard.core.canonical_csv import write_dataset
 from dashboard.core.model import (
-    ARTIFACT_COLUMNS,
-    EVENT_COLUMNS,
-    SESSION_COLUMNS,
-    VITALS_COLUMNS,
     Dataset,
-    conform,
-    empty_frame,
 )
 from dashboard.core.simulate_events import simulate_events
 from dashboard.core.simulate_vitals import simulate_vitals
 
 __all__ = ["simulate_cohort", "simulate_sessions", "simulation_params", "write_dataset"]
 
-SAMPLE_DIR = Path("sample_data")
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"  # the committed sample cohort
 DEFAULT_START = "2026-03-02T08:00:00Z"  # a Monday
 
 
@@ -91,13 +85,7 @@ def _simulate(
     plan = _session_plan(courses, rng, pd.Timestamp(start), params, demo_cases)
     vitals, treated = simulate_vitals(plan, interval_s, rng, params)
     events = simulate_events(plan, treated, rng, params, demo_cases)
-    return Dataset(
-        vitals=conform(vitals, VITALS_COLUMNS),
-        events=conform(events, EVENT_COLUMNS),
-        sessions=conform(_sessions_frame(plan, events), SESSION_COLUMNS),
-        artifacts=empty_frame(ARTIFACT_COLUMNS),
-        problems=[],
-    )
+    return Dataset.of(vitals, events, _sessions_frame(plan, events))
 
 
 def _course_lengths(n_sessions: int, rng: np.random.Generator) -> np.ndarray:

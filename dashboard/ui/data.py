@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -24,10 +23,10 @@ from dashboard.core.loaders import load_paths
 from dashboard.core.model import Dataset
 from dashboard.core.pipeline import Analysis, analyse, compare_protocols
 from dashboard.core.protocol import Protocol, load_protocol
+from dashboard.core.simulate import SAMPLE_DIR
 from dashboard.core.timestamps import LoadSettings
 
 _KEEP_DATASETS = 4  # loaded datasets kept in memory, most recently used first
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 # session_state keys shared by the pages
 PARTS = "dataset_parts"  # tuple of (file name, bytes) uploaded, or absent for the sample data

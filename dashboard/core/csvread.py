@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from dashboard.core.csvlayout import Layout
-from dashboard.core.csvlayout import sniff as sniff  # re-exported: callers read a file's layout here too
 from dashboard.core.problems import Problem, UnusableFileError
 
 

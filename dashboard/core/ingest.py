@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.core.csvread import sniff
+from dashboard.core.csvlayout import sniff
 from dashboard.core.loaders import load_file
 from dashboard.core.model import EVENT_COLUMNS, VITALS_COLUMNS, empty_frame
 from dashboard.core.problems import Problem, UnusableFileError

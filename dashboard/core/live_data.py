@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, or_, select
 
 from dashboard.core.artifacts import split_artifacts
-from dashboard.core.model import VITALS_COLUMNS, conform, empty_frame
+from dashboard.core.model import VITALS_COLUMNS, empty_frame
 from dashboard.core.overview import live_alerts, open_episodes, session_clocks
 from dashboard.core.protocol import Protocol
 from dashboard.core.store import Store, alert_keys
-from dashboard.core.store.models import Vitals
 from dashboard.core.store.repository import OPEN_ALERT_COLUMNS, STORED_EVENT_COLUMNS
 
 _AUDIT_OVERLAP = pd.Timedelta(seconds=30)  # writers' clocks and commit order may disagree this much
@@ -141,29 +139,13 @@ def _with_acknowledgements(episodes: pd.DataFrame, acknowledgements: pd.DataFram
 
 
 def _read_vitals(store: Store, since: dict[str, pd.Timestamp | None]) -> pd.DataFrame:
-    """Vitals of several sessions in one query: all of a session (``None``) or from a time on.
+    """New vitals of every live session (one query), judged for artifacts before any alert.
 
-    ``Store.session_vitals`` reads one session per query; with a dozen chairs refreshed every
-    few seconds the per-query cost dominated, so the follower reads the vitals table itself.
+    The store keeps what the monitor sent; like every file, it is judged for artifacts before an
+    alert is computed (a probe-off 0 from an HL7 feed must never raise a low-SpO2 alarm).
     """
-    if not since:
-        return empty_frame(VITALS_COLUMNS)
-    table = Vitals.__table__
-    wanted = [
-        table.c.session_id == session_id
-        if start is None
-        else and_(table.c.session_id == session_id, table.c.timestamp >= start.to_pydatetime())
-        for session_id, start in since.items()
-    ]
-    query = select(*(table.c[c] for c in VITALS_COLUMNS)).where(or_(*wanted))
-    with store.engine.connect() as conn:
-        result = conn.execute(query.order_by(table.c.session_id, table.c.timestamp, table.c.id))
-        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    # The store keeps what the monitor sent; like every file, it is judged for artifacts before
-    # any alert is computed (a probe-off 0 from an HL7 feed must never raise a low-SpO2 alarm).
-    cleaned, _, _ = split_artifacts(
-        conform(frame, VITALS_COLUMNS), np.zeros(len(frame), dtype=np.int64), "store"
-    )
+    frame = store.vitals_from(since)
+    cleaned, _, _ = split_artifacts(frame, np.zeros(len(frame), dtype=np.int64), "store")
     return cleaned
 
 

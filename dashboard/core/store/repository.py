@@ -13,13 +13,13 @@ the same id twice (a retried click, a reconnect) records the entry once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, Table, case, func, select, update
+from sqlalchemy import Connection, Engine, Select, Table, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +33,7 @@ from dashboard.core.model import (
     VITALS,
     VITALS_COLUMNS,
     conform,
+    empty_frame,
 )
 from dashboard.core.store.engine import WRITE_OPTION, create_store_engine, database_url
 from dashboard.core.store.models import (
@@ -279,6 +280,25 @@ class Store:
         if since is not None:
             query = query.where(Vitals.timestamp > since)
         return self._frame(query.order_by(Vitals.timestamp, Vitals.id), VITALS_COLUMNS)
+
+    def vitals_from(self, starts: Mapping[str, pd.Timestamp | None]) -> pd.DataFrame:
+        """Vitals of several sessions in one query: all of a session (``None``) or from a time on
+        (inclusive: another writer may add a row at the newest time a reader has seen).
+
+        The live pages refresh a dozen chairs every few seconds; one query per session cost more
+        than the rows themselves.
+        """
+        if not starts:
+            return empty_frame(VITALS_COLUMNS)
+        table = Vitals.__table__
+        wanted = [
+            table.c.session_id == session_id
+            if start is None
+            else and_(table.c.session_id == session_id, table.c.timestamp >= start.to_pydatetime())
+            for session_id, start in starts.items()
+        ]
+        query = select(*(table.c[c] for c in VITALS_COLUMNS)).where(or_(*wanted))
+        return self._frame(query.order_by(table.c.session_id, table.c.timestamp, table.c.id), VITALS_COLUMNS)
 
     # --- events ------------------------------------------------------------------------------
 

@@ -29,36 +29,34 @@ Semantics (the protocol file's header has the rule fields):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from dashboard.core.assemble import codes_in_order
 from dashboard.core.baseline import session_baselines
-from dashboard.core.episodes import latch, run_bounds, run_extreme, segment_starts
-from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, VITALS, conform, empty_frame
+from dashboard.core.episodes import gap_starts, latch, run_bounds, run_extreme, segment_starts
+from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, conform, empty_frame
 from dashboard.core.protocol import CuffSettings, Protocol, Rule
+from dashboard.core.session_arrays import NEVER, SessionArrays, session_arrays
 
 _US = 1_000_000  # timestamps are handled as int64 microseconds since the epoch
-_NEVER = np.iinfo(np.int64).max
 _CUFF_JOIN_INTERVALS = 3  # cuff readings further apart than this many intervals are separate episodes
 
 
 @dataclass(frozen=True)
 class _Cohort:
-    """All sessions' vitals as arrays in (session, time) order, with what the rules need per session."""
+    """All sessions' vitals as arrays, with what the rules need per session (by session number)."""
 
-    ids: pd.Index  # session_id of each session code
-    session: np.ndarray  # session code per row
-    time: np.ndarray  # int64 µs per row
-    vitals: pd.DataFrame  # the input frames, for the shared baseline computation
-    sessions: pd.DataFrame
-    values: dict[str, np.ndarray]  # vital -> float per row (NaN = not measured or artifact)
-    patient: pd.Series  # per session code
-    infusion_end: np.ndarray  # per session code, int64 µs (_NEVER when unknown)
-    first: np.ndarray  # per session code, time of the first row
-    last: np.ndarray  # per session code, time of the last row
-    first_row: np.ndarray  # per session code, its first row (rows of a session are contiguous)
+    rows: SessionArrays
+    patient: pd.Series  # per session number
+    infusion_end: np.ndarray  # per session number, int64 µs (NEVER when unknown)
+    loss_after: int  # µs: a longer gap between continuous readings is a signal loss
+
+    @cached_property
+    def continuous_starts(self) -> np.ndarray:
+        """Segment starts over all rows: shared by every continuous vital without empty cells."""
+        return gap_starts(self.rows.session, self.rows.time, self.loss_after)
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class _Readings:
 
 
 def detect_alerts(
-    vitals: pd.DataFrame,
+    vitals: pd.DataFrame | SessionArrays,
     sessions: pd.DataFrame,
     protocol: Protocol,
     now: pd.Timestamp | None = None,
@@ -81,15 +79,17 @@ def detect_alerts(
 ) -> pd.DataFrame:
     """One row per alert episode (``model.ALERT_COLUMNS``), sorted by session and start.
 
-    ``baselines`` (``session_baselines`` under this protocol's window) may be passed by a caller
-    that needs them too, so that millions of rows are not scanned twice.
+    ``vitals`` may be given as its ``SessionArrays``, and ``baselines`` (``session_baselines``
+    under this protocol's window), by a caller that needs them too, so that millions of rows are
+    not scanned twice.
     """
-    cohort = _cohort(vitals, sessions)
-    if not len(cohort.time):
+    rows = vitals if isinstance(vitals, SessionArrays) else session_arrays(vitals)
+    cohort = _cohort(rows, sessions, protocol)
+    if not len(cohort.rows.time):
         return empty_frame(ALERT_COLUMNS)
     now_us = None if now is None else _micros(now)
-    readings = {vital: _readings(cohort, vital, protocol) for vital in cohort.values}
-    baselines = _baselines(cohort, protocol, baselines)
+    readings = {vital: _readings(cohort, vital, protocol) for vital in cohort.rows.values}
+    baselines = _baselines(cohort, sessions, protocol, baselines)
     parts = [
         _rule_episodes(
             rule,
@@ -105,7 +105,7 @@ def detect_alerts(
     if not parts:
         return empty_frame(ALERT_COLUMNS)
     found = pd.concat(parts, ignore_index=True)
-    found["session_id"] = cohort.ids[found.pop("code").to_numpy()]
+    found["session_id"] = cohort.rows.ids[found.pop("code").to_numpy()]
     for column in ("start", "onset", "end"):
         found[column] = pd.to_datetime(found[column], unit="us", utc=True)
     alerts = conform(found, ALERT_COLUMNS).sort_values(["session_id", "start"], kind="stable")
@@ -144,43 +144,14 @@ def still_sounding(alerts: pd.DataFrame, last_readings: pd.DataFrame, clocks: pd
     return np.where(physiological, end >= last_reading.to_numpy(), end >= clock)
 
 
-def _cohort(vitals: pd.DataFrame, sessions: pd.DataFrame) -> _Cohort:
-    if vitals["timestamp"].isna().any():
-        vitals = vitals.loc[vitals["timestamp"].notna()]
-    code, ids = pd.factorize(vitals["session_id"])  # a pass over codes when session_id is categorical
-    code = code.astype(np.int32)  # half the memory traffic of every per-row session array below
-    stamps = vitals["timestamp"]
-    time = (stamps if stamps.dt.unit == "us" else stamps.dt.as_unit("us")).array.asi8
-    values = {vital: _floats(vitals[vital]) for vital in VITALS}
-    if not codes_in_order(code, time):
-        order = np.lexsort((time, code))
-        code, time = code[order], time[order]
-        values = {vital: column[order] for vital, column in values.items()}
-    info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(ids)
-    new_session = np.ones(len(code), dtype=bool)
-    new_session[1:] = code[1:] != code[:-1]
-    first_row = np.flatnonzero(new_session)
-    last_row = np.r_[first_row[1:], len(code)][: len(first_row)] - 1
+def _cohort(rows: SessionArrays, sessions: pd.DataFrame, protocol: Protocol) -> _Cohort:
+    info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(rows.ids)
     return _Cohort(
-        ids=pd.Index(ids, dtype="str"),
-        session=code,
-        time=time,
-        vitals=vitals,
-        sessions=sessions,
-        values=values,
+        rows=rows,
         patient=info["patient_id"],
         infusion_end=_micros_or_never(info["infusion_end"]),
-        first=time[first_row],
-        last=time[last_row],
-        first_row=first_row,
+        loss_after=round(protocol.signal_loss.after_s * _US),
     )
-
-
-def _floats(column: pd.Series) -> np.ndarray:
-    """A vitals column as float64 with NaN for empty cells, without a copy when it already is one."""
-    if column.dtype == np.float64:
-        return column.to_numpy()
-    return column.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
@@ -189,25 +160,28 @@ def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
     Cuff vitals are mostly empty, so their few readings are picked by index; continuous vitals
     are mostly full, so the few empty cells are counted and dropped (often there are none).
     """
-    values = cohort.values[vital]
+    rows = cohort.rows
+    values = rows.values[vital]
     empty = np.isnan(values)
     n_empty = np.count_nonzero(empty)
-    n_sessions = len(cohort.first_row)
+    n_sessions = len(rows.ids)
     if 2 * n_empty > len(values):
-        rows = np.flatnonzero(~empty)
-        session, time, value = cohort.session[rows], cohort.time[rows], values[rows]
+        present = np.flatnonzero(~empty)
+        session, time, value = rows.session[present], rows.time[present], values[present]
         per_session = np.bincount(session, minlength=n_sessions)
     else:
-        rows_per_session = np.diff(cohort.first_row, append=len(values))
-        per_session = rows_per_session - np.bincount(cohort.session[empty], minlength=n_sessions)
+        rows_per_session = rows.end_row - rows.first_row
+        per_session = rows_per_session - np.bincount(rows.session[empty], minlength=n_sessions)
         kept = ~empty if n_empty else slice(None)  # a slice keeps views: no copy of a full vital
-        session, time, value = cohort.session[kept], cohort.time[kept], values[kept]
-    if vital in CONTINUOUS:
-        joins_until = time + round(protocol.signal_loss.after_s * _US)
+        session, time, value = rows.session[kept], rows.time[kept], values[kept]
+    if vital not in CONTINUOUS:
+        joins_until = _cuff_due(time, cohort.infusion_end[session], protocol.cuff, _CUFF_JOIN_INTERVALS)
+        starts = segment_starts(session, time, joins_until)
+    elif n_empty:
+        starts = gap_starts(session, time, cohort.loss_after)
     else:
-        infusion_end = cohort.infusion_end[session]
-        joins_until = _cuff_due(time, infusion_end, protocol.cuff, _CUFF_JOIN_INTERVALS)
-    return _Readings(session, time, value, segment_starts(session, time, joins_until), per_session)
+        starts = cohort.continuous_starts
+    return _Readings(session, time, value, starts, per_session)
 
 
 def _cuff_due(time: np.ndarray, infusion_end: np.ndarray, cuff: CuffSettings, factor: float) -> np.ndarray:
@@ -221,21 +195,23 @@ def _cuff_due(time: np.ndarray, infusion_end: np.ndarray, cuff: CuffSettings, fa
     return np.where(during <= infusion_end, during, after)
 
 
-def _baselines(cohort: _Cohort, protocol: Protocol, table: pd.DataFrame | None) -> dict[str, np.ndarray]:
+def _baselines(
+    cohort: _Cohort, sessions: pd.DataFrame, protocol: Protocol, table: pd.DataFrame | None
+) -> dict[str, np.ndarray]:
     """Per-session baseline of each vital a rise rule watches (indexed by session code)."""
     rising = {rule.vital for rule in protocol.rules if rule.direction == "rise"}
     if not rising:
         return {}
     if table is None:
-        table = session_baselines(cohort.vitals, cohort.sessions, protocol.baseline.window_min)
-    return {vital: table[vital].reindex(cohort.ids).to_numpy(dtype="float64") for vital in rising}
+        table = session_baselines(cohort.rows, sessions, protocol.baseline.window_min)
+    return {vital: table[vital].reindex(cohort.rows.ids).to_numpy(dtype="float64") for vital in rising}
 
 
 def _limits(rule: Rule, cohort: _Cohort, protocol: Protocol) -> np.ndarray:
     """The rule's limit for each session code, after that session's patient overrides."""
     overrides = protocol.overrides.items()
     overridden = {patient: limits[rule.id] for patient, limits in overrides if rule.id in limits}
-    per_session = cohort.patient.map(overridden) if overridden else pd.Series(np.nan, index=cohort.ids)
+    per_session = cohort.patient.map(overridden) if overridden else pd.Series(np.nan, index=cohort.rows.ids)
     return per_session.fillna(rule.limit).to_numpy(dtype="float64")
 
 
@@ -291,8 +267,8 @@ def _signal_loss(
         last = np.flatnonzero(np.diff(r.session, append=-1) != 0)
         waits.append((r.session[last], r.time[last], np.full(len(last), now)))
     never = _never_measured(vital, readings, cohort)
-    never_end = cohort.last[never] if now is None else np.full(len(never), now)
-    waits.append((never, cohort.first[never], never_end))
+    never_end = cohort.rows.last[never] if now is None else np.full(len(never), now)
+    waits.append((never, cohort.rows.first[never], never_end))
     code, start, end = (np.concatenate(parts) for parts in zip(*waits, strict=True))
     lost = _technical(code, start, end, after)
     return lost.assign(vital=vital, rule="signal_loss", priority=protocol.signal_loss.priority)
@@ -313,13 +289,13 @@ def _never_measured(vital: str, readings: dict[str, _Readings], cohort: _Cohort)
 
 def _cuff_overdue(sbp: _Readings, cohort: _Cohort, cuff: CuffSettings, now: int | None) -> pd.DataFrame:
     """Waits for an SBP reading longer than ``overdue_factor`` intervals, from the first sample on."""
-    n = len(cohort.ids)
+    n = len(cohort.rows.ids)
     # No SBP in the whole frame: the export has no cuff data at all, nothing is overdue.
     checked = np.arange(n) if len(sbp.time) else np.empty(0, dtype=np.intp)
     # Each wait runs from an anchor (the session's first sample or a reading) to the next reading or the end.
-    ends = np.full(len(checked), now) if now is not None else cohort.last[checked]
+    ends = np.full(len(checked), now) if now is not None else cohort.rows.last[checked]
     code = np.concatenate((checked, sbp.session, checked))
-    time = np.concatenate((cohort.first[checked], sbp.time, ends))
+    time = np.concatenate((cohort.rows.first[checked], sbp.time, ends))
     is_end = np.concatenate((np.zeros(len(checked) + len(sbp.time), bool), np.ones(len(checked), bool)))
     order = np.lexsort((is_end, time, code))
     code, time, is_end = code[order], time[order], is_end[order]
@@ -357,4 +333,4 @@ def _micros(moment: pd.Timestamp) -> int:
 
 def _micros_or_never(times: pd.Series) -> np.ndarray:
     times = pd.to_datetime(times, utc=True).dt.as_unit("us")
-    return np.where(times.isna(), _NEVER, times.array.asi8)
+    return np.where(times.isna(), NEVER, times.array.asi8)

@@ -103,7 +103,7 @@ def _artifact_reasons(values: np.ndarray, flagged: np.ndarray | None) -> np.ndar
         found = values[rows, cols]
         reasons[rows, cols] = np.where(found == 0, _ZERO, np.where(found < low[cols], _LOW, _HIGH))
         cuff = [VITALS.index(v) for v in CUFF]
-        readings = np.flatnonzero(~np.isnan(values[:, cuff]).all(axis=1))
+        readings = np.flatnonzero(_any_per_row(~np.isnan(values[:, cuff])))
         sbp, dbp, mean = (values[readings, VITALS.index(v)] for v in ("sbp", "dbp", "map"))
         cuff_reasons = reasons[readings][:, cuff]
         pair = [CUFF.index("sbp"), CUFF.index("dbp")]
@@ -128,9 +128,15 @@ def _cells(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Rows with any such cell are found first: on a file's column-major 39,000 x 6 values that is a
     pass per column, and ``np.nonzero`` of the whole array cost more than the rules themselves.
     """
-    rows = np.flatnonzero(mask.any(axis=1))
+    rows = np.flatnonzero(_any_per_row(mask))
     row, col = np.divmod(np.flatnonzero(mask[rows]), mask.shape[1])
     return rows[row], col
+
+
+def _any_per_row(mask: np.ndarray) -> np.ndarray:
+    """``mask.any(axis=1)`` as one pass per column: on column-major arrays numpy's own reduction
+    across a row is about six times slower."""
+    return np.logical_or.reduce([mask[:, column] for column in range(mask.shape[1])])
 
 
 def _artifact_problem(file: str, values: np.ndarray, row: int, col: int, code: int, line: int) -> Problem:

@@ -18,6 +18,15 @@ def segment_starts(session: np.ndarray, time: np.ndarray, joins_until: np.ndarra
     return start
 
 
+def gap_starts(session: np.ndarray, time: np.ndarray, max_gap: int) -> np.ndarray:
+    """``segment_starts`` for a fixed gap: True at each session's first reading and after a gap
+    longer than ``max_gap``. One temporary instead of a per-reading deadline array."""
+    start = np.ones(len(session), dtype=bool)
+    np.greater(np.subtract(time[1:], time[:-1]), max_gap, out=start[1:])
+    start[1:] |= session[1:] != session[:-1]
+    return start
+
+
 def run_bounds(flag: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and last index of each maximal run of True readings that does not cross a segment start."""
     joins_previous = np.zeros(len(flag), dtype=bool)

@@ -14,6 +14,7 @@ from dashboard.core.alerts import alert_counts, detect_alerts
 from dashboard.core.baseline import session_baselines
 from dashboard.core.model import Dataset
 from dashboard.core.protocol import Protocol
+from dashboard.core.session_arrays import session_arrays
 from dashboard.core.summaries import summarize_sessions
 
 
@@ -29,9 +30,10 @@ class Analysis:
 
 def analyse(dataset: Dataset, protocol: Protocol) -> Analysis:
     """Alert episodes and the per-session summary of ``dataset`` under ``protocol``."""
-    baselines = session_baselines(dataset.vitals, dataset.sessions, protocol.baseline.window_min)
-    alerts = detect_alerts(dataset.vitals, dataset.sessions, protocol, baselines=baselines)
-    summary = summarize_sessions(dataset, alerts, protocol, baselines)
+    rows = session_arrays(dataset.vitals)
+    baselines = session_baselines(rows, dataset.sessions, protocol.baseline.window_min)
+    alerts = detect_alerts(rows, dataset.sessions, protocol, baselines=baselines)
+    summary = summarize_sessions(dataset, alerts, protocol, baselines, rows)
     return Analysis(dataset=dataset, protocol=protocol, alerts=alerts, summary=summary)
 
 

@@ -17,12 +17,17 @@ from dashboard.core.alerts import alert_counts
 from dashboard.core.baseline import session_baselines
 from dashboard.core.model import SEVERITIES, Dataset
 from dashboard.core.protocol import Protocol
+from dashboard.core.session_arrays import SessionArrays, session_arrays
 
 _MINUTE = pd.Timedelta(minutes=1)
 
 
 def summarize_sessions(
-    dataset: Dataset, alerts: pd.DataFrame, protocol: Protocol, baselines: pd.DataFrame | None = None
+    dataset: Dataset,
+    alerts: pd.DataFrame,
+    protocol: Protocol,
+    baselines: pd.DataFrame | None = None,
+    rows: SessionArrays | None = None,
 ) -> pd.DataFrame:
     """One row per session (sessions frame first, then sessions that only have vitals).
 
@@ -41,21 +46,29 @@ def summarize_sessions(
       grade 4 is a clinical judgement no reading can give).
     - ``infusion_number`` numbers a patient's sessions 1..N by start.
 
-    ``baselines`` may be passed when the caller computed them already (see ``pipeline.analyse``).
+    ``baselines`` and the vitals' ``rows`` may be passed when the caller has them already (see
+    ``pipeline.analyse``).
     """
-    vitals, sessions = dataset.vitals, dataset.sessions
-    measured = pd.Series(vitals["session_id"].unique(), dtype="str")  # per session, not per row
-    ids = pd.Index(pd.concat([sessions["session_id"], measured]).unique(), name="session_id")
+    sessions = dataset.sessions
+    rows = session_arrays(dataset.vitals) if rows is None else rows
+    ids = pd.Index(pd.concat([sessions["session_id"], rows.ids.to_series()]).unique(), name="session_id")
     info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(ids)
-    by_session = vitals.groupby("session_id", observed=True)
-    span = by_session["timestamp"].agg(["min", "max"]).reindex(ids)
-    start = info["infusion_start"].fillna(span["min"])
+    per_session = pd.DataFrame(
+        {
+            "first": _times(rows.first),
+            "last": _times(rows.last),
+            "n_readings": rows.count("sbp"),
+            "min_spo2": rows.reduce("spo2", np.fmin),
+            **{f"peak_{vital}": rows.reduce(vital, np.fmax) for vital in ("sbp", "dbp", "hr")},
+        },
+        index=rows.ids,
+    ).reindex(ids)
+    start = info["infusion_start"].fillna(per_session["first"])
     if baselines is None:
-        baselines = session_baselines(vitals, sessions, protocol.baseline.window_min)
+        baselines = session_baselines(rows, sessions, protocol.baseline.window_min)
     baseline = baselines.reindex(ids)
-    # Column by column: selecting several vitals from the frame's 2-D block copies millions of rows.
-    peak = pd.DataFrame({vital: by_session[vital].max() for vital in ("sbp", "dbp", "hr")}).reindex(ids)
-    cuff = _cuff_sbp(vitals, span["max"])
+    peak = per_session.rename(columns=lambda column: column.removeprefix("peak_"))
+    cuff = _cuff_sbp(rows)
     summary = pd.DataFrame(
         {
             "patient_id": info["patient_id"],
@@ -63,15 +76,15 @@ def summarize_sessions(
             "indication": info["indication"],
             "infusion_number": _infusion_numbers(info["patient_id"], start),
             "start": start,
-            "duration_min": (span["max"] - span["min"]) / _MINUTE,
-            "n_readings": by_session["sbp"].count().reindex(ids, fill_value=0),
+            "duration_min": (per_session["last"] - per_session["first"]) / _MINUTE,
+            "n_readings": per_session["n_readings"].fillna(0).astype("int64"),
             "baseline_sbp": baseline["sbp"],
             "baseline_dbp": baseline["dbp"],
             "baseline_hr": baseline["hr"],
             "peak_sbp": peak["sbp"],
             "peak_dbp": peak["dbp"],
             "peak_hr": peak["hr"],
-            "min_spo2": by_session["spo2"].min().reindex(ids),
+            "min_spo2": per_session["min_spo2"],
             "max_sbp_rise": peak["sbp"] - baseline["sbp"],
             "max_dbp_rise": peak["dbp"] - baseline["dbp"],
             "time_to_peak_sbp_min": (_peak_times(cuff).reindex(ids) - start) / _MINUTE,
@@ -109,13 +122,27 @@ def _band(values: pd.Series, lower_bounds: pd.Series, grades: pd.Series) -> pd.S
     return pd.Series(grades.to_numpy()[np.clip(band, 0, None)], index=values.index).where(values.notna())
 
 
-def _cuff_sbp(vitals: pd.DataFrame, monitoring_end: pd.Series) -> pd.DataFrame:
-    """Cuff SBP readings in time order, each with the time it stays the latest reading."""
-    cuff = vitals.loc[vitals["sbp"].notna(), ["session_id", "timestamp", "sbp"]]
-    cuff = cuff.sort_values(["session_id", "timestamp"], kind="stable")
-    following = cuff.groupby("session_id", observed=True)["timestamp"].shift(-1)
-    held_until = following.fillna(_per_row(monitoring_end, cuff["session_id"]))
-    return cuff.assign(held_min=(held_until - cuff["timestamp"]) / _MINUTE)
+def _cuff_sbp(rows: SessionArrays) -> pd.DataFrame:
+    """Cuff SBP readings in time order, each with the time it stays the latest reading (the
+    session's last one until monitoring ends)."""
+    sbp = rows.values["sbp"]
+    at = np.flatnonzero(~np.isnan(sbp))
+    session, time = rows.session[at], rows.time[at]
+    last_reading = np.append(session[1:] != session[:-1], True)
+    held_until = np.where(last_reading, rows.last[session], np.append(time[1:], 0))
+    return pd.DataFrame(
+        {
+            "session_id": rows.ids[session],
+            "timestamp": _times(time),
+            "sbp": sbp[at],
+            "held_min": (held_until - time) / 60e6,
+        }
+    )
+
+
+def _times(micros: np.ndarray) -> pd.DatetimeIndex:
+    """int64 µs since the epoch as the model's UTC timestamps."""
+    return pd.DatetimeIndex(micros.astype("datetime64[us]")).tz_localize("UTC")
 
 
 def _peak_times(cuff: pd.DataFrame) -> pd.Series:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.assemble import concat_vitals, session_spans, sort_vitals
+from dashboard.core.assemble import session_spans, sort_vitals
 from dashboard.core.model import VITALS_COLUMNS, conform
+from dashboard.core.vitals_buffer import concat_vitals
 
 
 def _frame(session: str, start: str, hr: list[float]) -> pd.DataFrame:

@@ -9,7 +9,9 @@ import pytest
 from dashboard.core.clean_vitals import clean_vitals
 from dashboard.core.columns import map_columns
 from dashboard.core.csvlayout import sniff
+from dashboard.core.csvread import max_rows
 from dashboard.core.loaders import load_file
+from dashboard.core.vitals_buffer import VitalsBuffer
 
 HEADER = "session_id,timestamp,hr,sbp,dbp,map,spo2,rr\n"
 CLEAN = (
@@ -22,7 +24,8 @@ CLEAN = (
 
 def _fast(text: str):
     layout = sniff(text.encode(), "v.csv")
-    return clean_vitals(layout, map_columns(layout.header, "v.csv"))
+    slot = VitalsBuffer([max_rows(layout)]).slot(0)
+    return clean_vitals(layout, map_columns(layout.header, "v.csv"), slot)
 
 
 def test_clean_file_takes_the_fast_path_and_matches_the_careful_path():

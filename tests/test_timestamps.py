@@ -110,3 +110,8 @@ def test_a_million_iso_timestamps_parse_in_well_under_a_second():
     parsed = parse_timestamps(series, "auto", 1.0, LoadSettings())
     assert (pd.Timestamp.now() - start).total_seconds() < 1.0
     assert parsed.notna().all()
+
+
+def test_times_outside_the_calendar_are_not_readable():
+    parsed = parse_timestamps(pd.Series(["2026-03-02T09:00:00Z", "-1"]), "auto", 1.0, LoadSettings())
+    assert parsed.iloc[0] == pd.Timestamp("2026-03-02T09:00:00Z") and pd.isna(parsed.iloc[1])

@@ -1,22 +1,18 @@
-"""Per-file frames -> one dataset frame: concatenated in order, sorted only when they must be.
+"""Frames of one kind as one frame, and vitals put in (session, time) order only when they must be.
 
-Loading 200 files of 39,000 rows must stay within a few times a plain CSV read, so the usual case
-(each file already in time order, sessions not interleaved across files) costs one concatenation
-and a few vectorised comparisons instead of a sort of millions of string keys.
+The usual vitals frame (each file already in time order, sessions not interleaved) is checked with
+a few vectorised comparisons instead of a sort of millions of string keys. Many vitals files are
+joined in ``vitals_buffer``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from dashboard.core.model import (
-    VITALS,
-    VITALS_COLUMNS,
     conform,
     empty_frame,
     is_session_categorical,
@@ -85,43 +81,6 @@ def _in_order(vitals: pd.DataFrame) -> bool:
 
 def _stamps(vitals: pd.DataFrame) -> np.ndarray:
     return vitals["timestamp"].to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
-def concat_vitals(frames: list[pd.DataFrame], tables: Sequence[pa.Table] = ()) -> pd.DataFrame:
-    """Sorted files (pandas frames, or Arrow tables of fast-path files), in order of their first row.
-
-    No global sort unless sessions interleave across files. Everything is joined in Arrow without
-    copying and converted to pandas once, which spares a copy of the whole dataset; the session
-    column arrives as dictionary codes, so it becomes the model's categorical without hashing text.
-    """
-    files = [*(t for t in tables if t.num_rows), *(vitals_table(f) for f in frames if len(f))]
-    if not files:
-        return empty_frame(VITALS_COLUMNS)
-    ordered = sorted(files, key=lambda table: _key(table, 0))
-    ranges = [(_key(table, 0), _key(table, -1)) for table in ordered]
-    apart = all(last <= first for (_, last), (first, _) in zip(ranges, ranges[1:], strict=False))
-    vitals = conformed(pa.concat_tables(ordered).to_pandas(), VITALS_COLUMNS)
-    return vitals if apart else sort_vitals(vitals)
-
-
-def vitals_table(frame: pd.DataFrame) -> pa.Table:
-    """A vitals frame as an Arrow table of ``ARROW_VITALS`` (the session as dictionary codes)."""
-    return pa.Table.from_pandas(conformed(frame, VITALS_COLUMNS), ARROW_VITALS, preserve_index=False)
-
-
-# The Arrow form of VITALS_COLUMNS: what fast-path files are read into and every file is joined as.
-ARROW_VITALS = pa.schema(
-    [
-        ("session_id", pa.dictionary(pa.int32(), pa.string())),
-        ("timestamp", pa.timestamp("us", tz="UTC")),
-        *((vital, pa.float64()) for vital in VITALS),
-    ]
-)
-
-
-def _key(table: pa.Table, row: int) -> tuple:
-    row = row % table.num_rows
-    return table.column("session_id")[row].as_py(), table.column("timestamp")[row].as_py()
 
 
 def session_spans(vitals: pd.DataFrame, ordered: bool = False) -> pd.DataFrame:

@@ -1,12 +1,13 @@
-"""Canonical wide vitals files read in Arrow and handed to pandas in one conversion.
+"""Canonical wide vitals files read in Arrow and written straight into the load's vitals buffer.
 
 The canonical export (session_id,timestamp,hr,... with ISO times) is the commonest and largest
 input. When pyarrow reads it with strict types, every row on its own line (so row i is line
 header + 1 + i), and a few vectorised checks find nothing the careful path would reject or
-reorder, the file stays in Arrow. Artifacts (zeros, values outside vitals.toml, impossible cuff
-readings) and device sentinels are found on the same numpy masks the careful path uses, so real
-exports, which always have a few, keep the fast path and get the careful path's artifacts and
-messages. Anything else returns None and takes the careful path, which reports each problem by line.
+reorder, its columns go from Arrow into the file's slot of the buffer (vitals_buffer.py) with no
+pandas frame in between. Artifacts (zeros, values outside vitals.toml, impossible cuff readings)
+and device sentinels are found on the same numpy masks the careful path uses, so real exports,
+which always have a few, keep the fast path and get the careful path's artifacts and messages.
+Anything else returns None and takes the careful path, which reports each problem by line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.core.artifacts import refuse_artifacts
-from dashboard.core.assemble import ARROW_VITALS, codes_in_order
+from dashboard.core.assemble import codes_in_order
 from dashboard.core.columns import ColumnMap
 from dashboard.core.csvlayout import Layout
 from dashboard.core.csvread import read_strict
@@ -25,15 +26,17 @@ from dashboard.core.model import VITALS
 from dashboard.core.problems import Problem
 from dashboard.core.rows import file_stem, reading
 from dashboard.core.validation import without_sentinels
+from dashboard.core.vitals_buffer import Slot
 
 _CAREFUL_TARGETS = frozenset({"date", "source_error", "vital", "value"})
 
 
 def clean_vitals(
-    layout: Layout, columns: ColumnMap, use_threads: bool = True
-) -> tuple[pa.Table, pd.DataFrame, list[Problem]] | None:
-    """Vitals (an Arrow table of ``ARROW_VITALS``, artifact cells empty), artifacts and artifact
-    problems of a canonical wide file, or None when the file needs the careful path.
+    layout: Layout, columns: ColumnMap, slot: Slot, use_threads: bool = True
+) -> tuple[pd.Index, int, pd.DataFrame, list[Problem]] | None:
+    """Write a canonical wide file into ``slot`` (artifact cells empty); return the session ids its
+    session numbers index, its row count, its artifacts and their problems, or None when the file
+    needs the careful path (then ``slot`` holds nothing of use).
 
     ``use_threads``: let pyarrow read with threads (not when files are loaded in parallel)."""
     chosen = columns.chosen
@@ -53,21 +56,29 @@ def clean_vitals(
     stamps = table.column(chosen["timestamp"][0])
     if not _keys_clean(session, stamps):
         return None
-    values = np.full((n, len(VITALS)), np.nan, order="F")  # column-major, as pandas holds them
+    _write(slot.session, (chunk.indices for chunk in session.chunks))
+    _write(slot.time, stamps.cast(pa.int64()).chunks)
+    values = slot.values[:n]
     for i, vital in enumerate(VITALS):
         if vital in chosen:
             values[:, i] = without_sentinels(table.column(chosen[vital][0]).to_numpy())
+        else:
+            values[:, i] = np.nan
     keys = pa.table({"session_id": ids, "timestamp": stamps})  # looked up for the few artifact rows
     lines = np.arange(layout.header_line + 1, layout.header_line + 1 + n, dtype=np.int64)
     artifacts, problems = refuse_artifacts(
         values, lines, layout.name, lambda rows: keys.take(rows).to_pandas(use_threads=False)
     )
-    vitals = [pa.array(values[:, i], pa.float64(), from_pandas=True) for i in range(len(VITALS))]
-    return (
-        pa.Table.from_arrays([session, stamps, *vitals], schema=ARROW_VITALS),
-        artifacts,
-        problems,
-    )
+    return pd.Index(session.chunk(0).dictionary.to_pylist(), dtype="str"), n, artifacts, problems
+
+
+def _write(target: np.ndarray, chunks) -> None:
+    """Arrow chunks one after the other into ``target``, without joining them first."""
+    at = 0
+    for chunk in chunks:
+        part = chunk.to_numpy(zero_copy_only=False)
+        target[at : at + len(part)] = part
+        at += len(part)
 
 
 def _keys_clean(session: pa.ChunkedArray, stamps: pa.ChunkedArray) -> bool:

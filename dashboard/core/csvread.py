@@ -70,6 +70,14 @@ def read_strict(layout: Layout, columns: Mapping[str, str], use_threads: bool = 
     return table
 
 
+def max_rows(layout: Layout) -> int:
+    """Lines below the header however they end (``\\n``, ``\\r\\n`` or ``\\r``, blank ones included):
+    no reader finds more rows than that."""
+    body = layout.body
+    breaks = body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
+    return breaks + (0 if body.endswith((b"\n", b"\r")) else 1) - 1
+
+
 def _data_lines(layout: Layout) -> int:
     body = layout.body
     return body.count(b"\n") + (0 if body.endswith(b"\n") else 1) - 1

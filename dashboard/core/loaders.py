@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from dashboard.core.artifacts import empty_artifacts
-from dashboard.core.assemble import concat, concat_vitals, conformed, session_spans, sort_vitals
+from dashboard.core.assemble import concat, conformed, session_spans, sort_vitals
 from dashboard.core.clean_vitals import clean_vitals
-from dashboard.core.columns import map_columns
-from dashboard.core.csvlayout import sniff
+from dashboard.core.columns import ColumnMap, map_columns
+from dashboard.core.csvlayout import Layout, sniff
+from dashboard.core.csvread import max_rows
 from dashboard.core.kinds import KINDS, file_kind
 from dashboard.core.model import (
     ARTIFACT_COLUMNS,
@@ -42,8 +42,9 @@ from dashboard.core.model import (
 from dashboard.core.problems import Problem, UnusableFileError
 from dashboard.core.records_file import load_events, load_sessions
 from dashboard.core.rows import read_mapped
-from dashboard.core.sources import Source, folder_files, named, read_source
+from dashboard.core.sources import Source, folder_files, named, read_source, rereadable
 from dashboard.core.timestamps import LoadSettings
+from dashboard.core.vitals_buffer import VitalsBuffer
 from dashboard.core.vitals_file import load_vitals
 
 Progress = Callable[[int, int, str], None]
@@ -73,45 +74,66 @@ def load_file(
     ``kind`` (vitals, events or sessions) is sniffed from the columns when not given; ``name`` is
     what problems call the file (default: the path as given, or the upload's name).
     """
-    loaded = _load(source, name, settings, kind)
-    if isinstance(loaded, _ArrowVitals):
-        frame = conformed(loaded.table.to_pandas(), VITALS_COLUMNS)
-        return LoadedFile("vitals", frame, loaded.artifacts, loaded.problems)
-    return loaded
+    source = rereadable(source)
+    kind, capacity = _measure(source, name, kind)
+    if kind != "vitals":
+        return _load(source, name, settings, kind)
+    buffer = VitalsBuffer([capacity])
+    artifacts, problems = _load(source, name, settings, kind, buffer, 0, alone=True)
+    return LoadedFile("vitals", buffer.frame(), artifacts, problems)
 
 
-@dataclass
-class _ArrowVitals:
-    """A canonical wide vitals file kept in Arrow, so that many of them reach pandas in one conversion."""
-
-    table: pa.Table
-    artifacts: pd.DataFrame
-    problems: list[Problem]
-
-
-def _load(
-    source: Source, name: str | None, settings: LoadSettings, kind: str | None, alone: bool = True
-) -> LoadedFile | _ArrowVitals:
-    """One file; ``alone`` when no other file is read at the same time (pyarrow may use threads)."""
+def _open(source: Source, name: str | None, kind: str | None) -> tuple[Layout, ColumnMap, str]:
     data, name = read_source(source, name)
     layout = sniff(data, name)
     columns = map_columns(layout.header, name)
-    kind = file_kind(columns, layout, kind)
-    fast = clean_vitals(layout, columns, use_threads=alone) if kind == "vitals" else None
-    if fast is not None:
-        table, artifacts, found = fast
-        return _ArrowVitals(table, artifacts, _by_line([*columns.problems, *found]))
-    rows = read_mapped(layout, columns)
+    return layout, columns, file_kind(columns, layout, kind)
+
+
+def _measure(source: Source, name: str | None, kind: str | None) -> tuple[str, int]:
+    """A file's kind and, for vitals, its data lines: the most rows it can give (see vitals_buffer)."""
+    layout, _, kind = _open(source, name, kind)
+    return kind, max_rows(layout) if kind == "vitals" else 0
+
+
+def _load(
+    source: Source,
+    name: str | None,
+    settings: LoadSettings,
+    kind: str,
+    buffer: VitalsBuffer | None = None,
+    number: int = 0,
+    alone: bool = True,
+) -> LoadedFile | tuple[pd.DataFrame, list[Problem]]:
+    """One file: events and sessions as a LoadedFile; vitals written into slot ``number`` of
+    ``buffer``, returning their artifacts and problems. ``alone`` when no other file is read at
+    the same time (pyarrow may use threads)."""
+    layout, columns, kind = _open(source, name, kind)
     if kind == "vitals":
-        frame, artifacts, problems = load_vitals(rows, settings)
-        frame = sort_vitals(frame)
-    elif kind == "events":
-        (frame, problems), artifacts = load_events(rows, settings), empty_artifacts()
+        return _load_vitals(layout, columns, settings, buffer, number, alone)
+    rows = read_mapped(layout, columns)
+    if kind == "events":
+        frame, problems = load_events(rows, settings)
     else:
-        (frame, problems), artifacts = load_sessions(rows, settings), empty_artifacts()
-    return LoadedFile(
-        kind, conformed(frame, _COLUMNS[kind]), conformed(artifacts, ARTIFACT_COLUMNS), _by_line(problems)
-    )
+        frame, problems = load_sessions(rows, settings)
+    return LoadedFile(kind, conformed(frame, _COLUMNS[kind]), empty_artifacts(), _by_line(problems))
+
+
+def _load_vitals(
+    layout: Layout, columns: ColumnMap, settings: LoadSettings, buffer: VitalsBuffer, number: int, alone: bool
+) -> tuple[pd.DataFrame, list[Problem]]:
+    if max_rows(layout) > len(buffer.slot(number).time):
+        raise UnusableFileError(
+            layout.name, "grew while it was being loaded", "a file no program is writing to; load it again"
+        )
+    fast = clean_vitals(layout, columns, buffer.slot(number), use_threads=alone)
+    if fast is not None:
+        ids, rows, artifacts, found = fast
+        buffer.filled(number, rows, ids)
+        return artifacts, _by_line([*columns.problems, *found])
+    frame, artifacts, problems = load_vitals(read_mapped(layout, columns), settings)
+    buffer.put(number, sort_vitals(frame))
+    return conformed(artifacts, ARTIFACT_COLUMNS), _by_line(problems)
 
 
 def _by_line(problems: list[Problem]) -> list[Problem]:
@@ -177,35 +199,45 @@ def _complete(sessions: pd.DataFrame, span: pd.DataFrame, events: pd.DataFrame) 
 def _assemble(
     jobs: list[tuple[str | None, str, Source]], settings: LoadSettings, on_progress: Progress | None
 ) -> Dataset:
-    loaded: dict[str, list[LoadedFile]] = {kind: [] for kind in KINDS}
-    arrow: list[pa.Table] = []
-    artifacts: list[pd.DataFrame] = []  # of all vitals files, in the order they were given
-    problems: list[Problem] = []
-
-    def load(job: tuple[str | None, str, Source]) -> LoadedFile | _ArrowVitals | Problem:
-        kind, name, source = job
-        try:
-            return _load(source, name, settings, kind, alone=len(jobs) == 1)
-        except UnusableFileError as error:
-            return error.problem
-
+    """Files measured first (kind, lines), then loaded in parallel, vitals straight into one buffer."""
+    jobs = [(kind, name, rereadable(source)) for kind, name, source in jobs]
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        for done, (result, (_, name, _)) in enumerate(zip(pool.map(load, jobs), jobs, strict=True), start=1):
+        measured = list(pool.map(lambda job: _or_problem(_measure, job[2], job[1], job[0]), jobs))
+        in_buffer = [n for n, got in enumerate(measured) if isinstance(got, tuple) and got[0] == "vitals"]
+        buffer = VitalsBuffer([measured[n][1] for n in in_buffer])
+        slot = {job: number for number, job in enumerate(in_buffer)}
+
+        def load(n: int) -> LoadedFile | tuple[pd.DataFrame, list[Problem]] | Problem:
+            if isinstance(measured[n], Problem):
+                return measured[n]
+            (kind, _), (_, name, source) = measured[n], jobs[n]
+            return _or_problem(_load, source, name, settings, kind, buffer, slot.get(n, 0), len(jobs) == 1)
+
+        loaded: dict[str, list[LoadedFile]] = {kind: [] for kind in KINDS}
+        artifacts: list[pd.DataFrame] = []  # of all vitals files, in the order they were given
+        problems: list[Problem] = []
+        for done, result in enumerate(pool.map(load, range(len(jobs))), start=1):
             if isinstance(result, Problem):
                 problems.append(result)
-            elif isinstance(result, _ArrowVitals):
-                arrow.append(result.table)
-                artifacts.append(result.artifacts)
+            elif isinstance(result, LoadedFile):
+                loaded[result.kind].append(result)
                 problems += result.problems
             else:
-                loaded[result.kind].append(result)
-                artifacts += [result.artifacts] if result.kind == "vitals" else []
-                problems += result.problems
+                artifacts.append(result[0])
+                problems += result[1]
             if on_progress is not None:
-                on_progress(done, len(jobs), name)
-    vitals = concat_vitals([f.frame for f in loaded["vitals"]], arrow)
+                on_progress(done, len(jobs), jobs[done - 1][1])
+    vitals = buffer.frame()
     events = concat([f.frame for f in loaded["events"]], EVENT_COLUMNS)
     events = events.sort_values(["session_id", "timestamp"], kind="stable", ignore_index=True)
     sessions = concat([f.frame for f in loaded["sessions"]], SESSION_COLUMNS)
-    completed = _complete(sessions, session_spans(vitals, ordered=True), events)  # concat_vitals sorted them
+    completed = _complete(sessions, session_spans(vitals, ordered=True), events)  # buffer.frame() sorts
     return Dataset(vitals, events, completed, concat(artifacts, ARTIFACT_COLUMNS), problems)
+
+
+def _or_problem(step, source: Source, name: str | None, *args):
+    """``step(source, name, ...)``, or the Problem of a file that cannot be used at all."""
+    try:
+        return step(source, name, *args)
+    except UnusableFileError as error:
+        return error.problem

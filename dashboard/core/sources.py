@@ -31,6 +31,17 @@ def read_source(source: Source, name: str | None) -> tuple[bytes, str]:
     return (data.encode("utf-8") if isinstance(data, str) else bytes(data)), label
 
 
+def rereadable(source: Source) -> Source:
+    """A source that can be read twice (loaders measure a file before they load it): a stream
+    that cannot seek is read into bytes once."""
+    if isinstance(source, bytes | bytearray | memoryview | str | os.PathLike):
+        return source
+    if getattr(source, "seekable", lambda: False)():
+        return source
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
 def named(item: object) -> tuple[str, Source]:
     """A source or a (name, source) pair -> (name, source)."""
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):

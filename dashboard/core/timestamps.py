@@ -41,6 +41,8 @@ _EPOCH_MIN_S = 1e8  # numbers this large are clock times (after 1973), smaller o
 _EPOCH_MS_MIN = 1e11  # ... and this large they are milliseconds
 _MAX_ABS_US = 2**62  # beyond this datetime64[us] overflows
 _SAMPLE = 1000
+_EARLIEST = pd.Timestamp("0001-01-01", tz="UTC")
+_LATEST = pd.Timestamp("9999-12-31T23:59:59.999999", tz="UTC")
 _PROBE = 64
 
 
@@ -50,7 +52,14 @@ def parse_timestamps(values: pd.Series, kind: str, scale: float, settings: LoadS
     ``kind`` is ``epoch`` (seconds x ``scale`` since 1970 UTC), ``elapsed`` (seconds x ``scale``
     since ``settings.elapsed_origin``) or ``auto`` (text forms; numbers are epoch when large,
     else elapsed seconds). Raises MissingOriginError for elapsed times without an origin.
+    Times outside the calendar years 1-9999 (ISO 8601 reads "-1" as the year -1) are not readable:
+    no clock wrote them, and no export could write them back.
     """
+    stamps = _parse(values, kind, scale, settings)
+    return stamps.where((stamps >= _EARLIEST) & (stamps <= _LATEST))
+
+
+def _parse(values: pd.Series, kind: str, scale: float, settings: LoadSettings) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):  # already parsed by the CSV reader
         return values.astype(TIMESTAMP_DTYPE)
     numbers = _as_numbers(values)

@@ -56,6 +56,7 @@ def clean_vitals(
     stamps = table.column(chosen["timestamp"][0])
     if not _keys_clean(session, stamps):
         return None
+    slot.check_room(n, layout.name)
     _write(slot.session, (chunk.indices for chunk in session.chunks))
     _write(slot.time, stamps.cast(pa.int64()).chunks)
     values = slot.values[:n]

@@ -28,11 +28,15 @@ def gap_starts(session: np.ndarray, time: np.ndarray, max_gap: int) -> np.ndarra
 
 
 def run_bounds(flag: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last index of each maximal run of True readings that does not cross a segment start."""
-    joins_previous = np.zeros(len(flag), dtype=bool)
-    joins_previous[1:] = flag[1:] & flag[:-1] & ~segment_start[1:]
-    joined_by_next = np.append(joins_previous[1:], False)
-    return np.flatnonzero(flag & ~joins_previous), np.flatnonzero(flag & ~joined_by_next)
+    """First and last index of each maximal run of True readings that does not cross a segment start.
+
+    Worked on the True positions only: breaches are a few per cent of millions of readings.
+    """
+    where = np.flatnonzero(flag)
+    if not len(where):
+        return where, where
+    carries_on = (where[1:] == where[:-1] + 1) & ~segment_start[where[1:]]
+    return where[np.r_[True, ~carries_on]], where[np.r_[~carries_on, True]]
 
 
 def latch(starts: np.ndarray, stay: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -122,17 +122,13 @@ def _load(
 def _load_vitals(
     layout: Layout, columns: ColumnMap, settings: LoadSettings, buffer: VitalsBuffer, number: int, alone: bool
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    if max_rows(layout) > len(buffer.slot(number).time):
-        raise UnusableFileError(
-            layout.name, "grew while it was being loaded", "a file no program is writing to; load it again"
-        )
     fast = clean_vitals(layout, columns, buffer.slot(number), use_threads=alone)
     if fast is not None:
         ids, rows, artifacts, found = fast
         buffer.filled(number, rows, ids)
         return artifacts, _by_line([*columns.problems, *found])
     frame, artifacts, problems = load_vitals(read_mapped(layout, columns), settings)
-    buffer.put(number, sort_vitals(frame))
+    buffer.put(number, sort_vitals(frame), layout.name)
     return conformed(artifacts, ARTIFACT_COLUMNS), _by_line(problems)
 
 

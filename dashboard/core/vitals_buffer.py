@@ -18,6 +18,7 @@ import pandas as pd
 
 from dashboard.core.assemble import codes_in_order
 from dashboard.core.model import TIMESTAMP_DTYPE, VITALS, VITALS_COLUMNS, empty_frame
+from dashboard.core.problems import UnusableFileError
 
 _CODE = np.int32
 
@@ -30,6 +31,13 @@ class Slot:
     session: np.ndarray
     time: np.ndarray
     values: np.ndarray
+
+    def check_room(self, rows: int, name: str) -> None:
+        """Refuse a file with more rows than it had lines when it was measured: it is being written to."""
+        if rows > len(self.time):
+            raise UnusableFileError(
+                name, "grew while it was being loaded", "a file no program is writing to; load it again"
+            )
 
 
 class VitalsBuffer:
@@ -52,13 +60,12 @@ class VitalsBuffer:
 
     def filled(self, number: int, rows: int, ids: pd.Index) -> None:
         """Slot ``number`` holds ``rows`` rows whose session numbers index ``ids``."""
-        if rows > self._capacity[number]:
-            raise ValueError(f"file {number} has {rows} rows, more than its {self._capacity[number]} lines")
         self._rows[number], self._ids[number] = rows, ids
 
-    def put(self, number: int, frame: pd.DataFrame) -> None:
-        """Write a sorted vitals frame (``model.VITALS_COLUMNS``) into slot ``number``."""
+    def put(self, number: int, frame: pd.DataFrame, name: str) -> None:
+        """Write a sorted vitals frame (``model.VITALS_COLUMNS``) of file ``name`` into slot ``number``."""
         slot, rows = self.slot(number), len(frame)
+        slot.check_room(rows, name)
         ids = frame["session_id"].astype("category").cat.categories
         slot.session[:rows] = ids.get_indexer(frame["session_id"].astype("str"))
         slot.time[:rows] = frame["timestamp"].dt.as_unit("us").array.asi8
@@ -119,5 +126,5 @@ def concat_vitals(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     frames = [frame for frame in frames if len(frame)]
     buffer = VitalsBuffer([len(frame) for frame in frames])
     for number, frame in enumerate(frames):
-        buffer.put(number, frame)
+        buffer.put(number, frame, f"frame {number + 1}")
     return buffer.frame()

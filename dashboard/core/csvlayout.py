@@ -17,7 +17,6 @@ from dashboard.core.problems import UnusableFileError
 from dashboard.core.textbytes import decode
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
-_SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -37,15 +36,15 @@ class Layout:
 
 def sniff(data: bytes, name: str) -> Layout:
     """Decode, then find delimiter, decimal mark and header line; refuse files that are not text tables."""
-    text, body, encoding = decode(data, name)
-    head_lines = _NEWLINE.split(text[:_SNIFF_BYTES], maxsplit=_SNIFF_LINES)[:_SNIFF_LINES]
+    head, body, encoding = decode(data, name)
+    head_lines = _NEWLINE.split(head, maxsplit=_SNIFF_LINES)[:_SNIFF_LINES]
     delimiter = _pick_delimiter(head_lines)
     header_index, header_fields = _find_header(head_lines, delimiter)
     if header_fields is None:
         raise UnusableFileError(
             name, "has no header row", "a first row naming the columns, e.g. session_id,timestamp,hr"
         )
-    offset = _line_offset(text, header_index)
+    offset = _line_offset(head, header_index)
     sample = "\n".join(head_lines[header_index + 1 :])
     decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
     return Layout(

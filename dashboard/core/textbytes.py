@@ -13,10 +13,16 @@ from dashboard.core.problems import UnusableFileError
 
 # Far above one file of a year's exports (2,000 sessions at 1 Hz are ~300 MB), far below memory.
 MAX_UNZIPPED_BYTES = 1 << 30
+HEAD_CHARS = 64 * 1024  # the text a layout is sniffed from
 
 
 def decode(data: bytes, name: str) -> tuple[str, bytes, str]:
-    """(text, the same text as UTF-8 bytes, encoding found); refuses what is not a text export."""
+    """(the first ``HEAD_CHARS`` of the text, the whole text as UTF-8 bytes, encoding found);
+    refuses what is not a text export.
+
+    Plain ASCII, most exports, is already UTF-8: only its head is decoded. Decoding a whole
+    file of megabytes into a str costs more than parsing it, and nothing but the head is read
+    as text."""
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, name)
     if data[:4] == b"VITA":
@@ -30,7 +36,7 @@ def decode(data: bytes, name: str) -> tuple[str, bytes, str]:
         raise UnusableFileError(name, "is a zip archive or an Excel workbook", "a CSV file (Save As > CSV)")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = data.decode("utf-16", errors="replace")
-        return text, text.encode("utf-8"), "utf-16"
+        return text[:HEAD_CHARS], text.encode("utf-8"), "utf-16"
     encoding = "utf-8"
     if data[:3] == b"\xef\xbb\xbf":
         data, encoding = data[3:], "utf-8-sig"
@@ -38,11 +44,13 @@ def decode(data: bytes, name: str) -> tuple[str, bytes, str]:
         raise UnusableFileError(name, "is empty", "a header row and at least one row of readings")
     if _looks_binary(data[:8192]):
         raise UnusableFileError(name, "is a binary file, not a text table", "a CSV export (text)")
+    if data.isascii():
+        return data[:HEAD_CHARS].decode("ascii"), data, encoding
     try:
-        return data.decode("utf-8"), data, encoding
+        return data.decode("utf-8")[:HEAD_CHARS], data, encoding
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-        return text, text.encode("utf-8"), "latin-1"
+        return text[:HEAD_CHARS], text.encode("utf-8"), "latin-1"
 
 
 def _gunzip(data: bytes, name: str) -> bytes:

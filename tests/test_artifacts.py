@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.core.artifacts import split_artifacts
+from dashboard.core.artifacts import artifact_frame, split_artifacts
 from dashboard.core.model import ARTIFACT_COLUMNS, VITALS, VITALS_COLUMNS, conform, vitals_table
 
 
@@ -18,8 +18,11 @@ def _vitals(**columns) -> pd.DataFrame:
     return conform(pd.DataFrame({**base, **columns}), VITALS_COLUMNS)
 
 
-def _artifacts(frame: pd.DataFrame):
-    return split_artifacts(frame, np.arange(2, len(frame) + 2), "v.csv")
+def _artifacts(frame: pd.DataFrame, lines: np.ndarray | None = None, flagged: np.ndarray | None = None):
+    """The cleaned frame, the artifacts as the loaders list them, and the problems."""
+    lines = np.arange(2, len(frame) + 2) if lines is None else lines
+    cleaned, cells, problems = split_artifacts(frame, lines, "v.csv", flagged)
+    return cleaned, artifact_frame([cells]), problems
 
 
 def test_clean_vitals_have_no_artifacts():
@@ -74,7 +77,7 @@ def test_source_marked_errors_become_artifacts():
     frame = _vitals(hr=[72.0, 73.0])
     flagged = np.zeros((2, len(VITALS)), dtype=bool)
     flagged[1, VITALS.index("hr")] = True
-    cleaned, artifacts, _ = split_artifacts(frame, np.array([2, 3]), "v.csv", flagged)
+    cleaned, artifacts, _ = _artifacts(frame, np.array([2, 3]), flagged)
     assert cleaned["hr"].tolist()[0] == 72.0 and np.isnan(cleaned["hr"].iloc[1])
     assert artifacts["reason"].tolist() == ["marked as error in source"]
 
@@ -83,5 +86,5 @@ def test_long_form_artifacts_carry_the_line_of_their_own_cell():
     frame = _vitals(hr=[0.0], spo2=[0.0])
     lines = np.zeros((1, len(VITALS)), dtype=np.int64)
     lines[0, VITALS.index("hr")], lines[0, VITALS.index("spo2")] = 7, 9
-    _, artifacts, _ = split_artifacts(frame, lines, "v.csv")
+    _, artifacts, _ = _artifacts(frame, lines)
     assert dict(zip(artifacts["vital"], artifacts["line"], strict=True)) == {"hr": 7, "spo2": 9}

@@ -9,28 +9,46 @@ than reading the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from dashboard.core.assemble import conformed
-from dashboard.core.model import ARTIFACT_COLUMNS, CUFF, VITALS, empty_frame, vitals_table
+from dashboard.core.model import ARTIFACT_COLUMNS, CUFF, VITALS, conform, empty_frame, vitals_table
 from dashboard.core.problems import Problem
+
+
+@dataclass(frozen=True)
+class ArtifactCells:
+    """One file's artifacts as arrays, one entry per cell: the artifacts of many files become one
+    frame in one conversion (``artifact_frame``), not one small frame per file."""
+
+    session_id: np.ndarray  # text per cell
+    timestamp: np.ndarray  # datetime64[us] (UTC) per cell
+    vital: np.ndarray  # index into VITALS
+    value: np.ndarray
+    reason: np.ndarray  # index into _REASONS
+    line: np.ndarray
+    file: str
 
 
 def split_artifacts(
     vitals: pd.DataFrame, lines: np.ndarray, file: str, flagged: np.ndarray | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+) -> tuple[pd.DataFrame, ArtifactCells, list[Problem]]:
     """Empty impossible cells, list them as artifacts and report each (level artifact).
 
     ``lines`` gives each row's line (1-D) or each cell's line (rows x VITALS, for long-form
     files); ``flagged`` marks cells the source system itself marked as errors (MIMIC ``error=1``).
     """
     values = vitals[list(VITALS)].to_numpy(dtype="float64", copy=True)
-    keys = vitals[["session_id", "timestamp"]]
-    artifacts, problems = refuse_artifacts(values, lines, file, lambda rows: keys.iloc[rows], flagged)
+
+    def keys(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        found = vitals.iloc[rows]
+        return found["session_id"].to_numpy(dtype=object), found["timestamp"].to_numpy("datetime64[us]")
+
+    artifacts, problems = refuse_artifacts(values, lines, file, keys, flagged)
     if not problems:
         return vitals, artifacts, problems
     cleaned = vitals.copy()
@@ -42,40 +60,54 @@ def refuse_artifacts(
     values: np.ndarray,
     lines: np.ndarray,
     file: str,
-    keys: Callable[[np.ndarray], pd.DataFrame],
+    keys: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     flagged: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, list[Problem]]:
+) -> tuple[ArtifactCells, list[Problem]]:
     """Artifacts and problems of ``values`` (rows x VITALS), whose impossible cells are emptied in place.
 
-    ``keys(rows)`` gives the session_id and timestamp of those rows: the careful path has them in
-    pandas, the Arrow fast path fetches only the few rows with an artifact.
+    ``keys(rows)`` gives the session ids and times (datetime64[us], UTC) of those rows: the careful
+    path has them in pandas, the fast path in the file's slot of the load's buffer.
     """
     reasons = _artifact_reasons(values, flagged)
     rows, cols = _cells(reasons)
     if rows.size == 0:
-        return empty_artifacts(), []
+        empty = np.empty(0, dtype=np.int64)
+        return ArtifactCells(
+            empty.astype(object), empty.view("datetime64[us]"), empty, empty, empty, empty, file
+        ), []
     cell_lines = np.broadcast_to(lines.reshape(len(lines), -1), values.shape)[rows, cols]
     codes = reasons[rows, cols]
-    found = keys(rows)
-    # Built in the model's dtypes, so that ``conformed`` has nothing to do: a few artifacts in each
-    # of 200 files made the per-column conversions cost more than finding them.
-    artifacts = pd.DataFrame(
-        {
-            "session_id": pd.array(found["session_id"].to_numpy(), dtype="str"),
-            "timestamp": found["timestamp"].reset_index(drop=True),
-            "vital": pd.array(np.asarray(VITALS, dtype=object)[cols], dtype="str"),
-            "value": values[rows, cols],
-            "reason": pd.array(np.asarray(_REASONS, dtype=object)[codes], dtype="str"),
-            "file": pd.array([file] * len(rows), dtype="str"),
-            "line": pd.array(cell_lines, dtype="Int64"),
-        }
-    )
+    sessions, times = keys(rows)
+    artifacts = ArtifactCells(sessions, times, cols, values[rows, cols], codes, cell_lines, file)
     problems = [
         _artifact_problem(file, values, r, c, code, int(line))
         for r, c, code, line in zip(rows, cols, codes, cell_lines, strict=True)
     ]
     values[rows, cols] = np.nan
-    return conformed(artifacts, ARTIFACT_COLUMNS), problems
+    return artifacts, problems
+
+
+def artifact_frame(cells: Sequence[ArtifactCells]) -> pd.DataFrame:
+    """Artifacts of many files as one frame of ``model.ARTIFACT_COLUMNS``, in the order given."""
+    cells = [part for part in cells if len(part.line)]
+    if not cells:
+        return empty_artifacts()
+    joined = {
+        name: np.concatenate([getattr(part, name) for part in cells])
+        for name in ("session_id", "timestamp", "vital", "value", "reason", "line")
+    }
+    frame = pd.DataFrame(
+        {
+            "session_id": joined["session_id"],
+            "timestamp": pd.DatetimeIndex(joined["timestamp"]).tz_localize("UTC"),
+            "vital": np.asarray(VITALS, dtype=object)[joined["vital"]],
+            "value": joined["value"],
+            "reason": np.asarray(_REASONS, dtype=object)[joined["reason"]],
+            "file": np.repeat([part.file for part in cells], [len(part.line) for part in cells]),
+            "line": joined["line"],
+        }
+    )
+    return conform(frame, ARTIFACT_COLUMNS)
 
 
 # Reason codes (index into _REASONS); the first rule that hits a cell gives its reason.

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.core.artifacts import refuse_artifacts
+from dashboard.core.artifacts import ArtifactCells, refuse_artifacts
 from dashboard.core.assemble import codes_in_order
 from dashboard.core.columns import ColumnMap
 from dashboard.core.csvlayout import Layout
@@ -33,7 +33,7 @@ _CAREFUL_TARGETS = frozenset({"date", "source_error", "vital", "value"})
 
 def clean_vitals(
     layout: Layout, columns: ColumnMap, slot: Slot, use_threads: bool = True
-) -> tuple[pd.Index, int, pd.DataFrame, list[Problem]] | None:
+) -> tuple[pd.Index, int, ArtifactCells, list[Problem]] | None:
     """Write a canonical wide file into ``slot`` (artifact cells empty); return the session ids its
     session numbers index, its row count, its artifacts and their problems, or None when the file
     needs the careful path (then ``slot`` holds nothing of use).
@@ -65,12 +65,14 @@ def clean_vitals(
             values[:, i] = without_sentinels(table.column(chosen[vital][0]).to_numpy())
         else:
             values[:, i] = np.nan
-    keys = pa.table({"session_id": ids, "timestamp": stamps})  # looked up for the few artifact rows
+    names = pd.Index(session.chunk(0).dictionary.to_pylist(), dtype="str")
     lines = np.arange(layout.header_line + 1, layout.header_line + 1 + n, dtype=np.int64)
-    artifacts, problems = refuse_artifacts(
-        values, lines, layout.name, lambda rows: keys.take(rows).to_pandas(use_threads=False)
-    )
-    return pd.Index(session.chunk(0).dictionary.to_pylist(), dtype="str"), n, artifacts, problems
+
+    def keys(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # of the few rows with an artifact
+        return names.to_numpy(dtype=object)[slot.session[rows]], slot.time[rows].view("datetime64[us]")
+
+    artifacts, problems = refuse_artifacts(values, lines, layout.name, keys)
+    return names, n, artifacts, problems
 
 
 def _write(target: np.ndarray, chunks) -> None:

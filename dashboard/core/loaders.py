@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.core.artifacts import empty_artifacts
+from dashboard.core.artifacts import ArtifactCells, artifact_frame, empty_artifacts
 from dashboard.core.assemble import concat, conformed, session_spans, sort_vitals
 from dashboard.core.clean_vitals import clean_vitals
 from dashboard.core.columns import ColumnMap, map_columns
@@ -32,7 +32,6 @@ from dashboard.core.csvlayout import Layout, sniff
 from dashboard.core.csvread import max_rows
 from dashboard.core.kinds import KINDS, file_kind
 from dashboard.core.model import (
-    ARTIFACT_COLUMNS,
     EVENT_COLUMNS,
     SESSION_COLUMNS,
     VITALS_COLUMNS,
@@ -80,7 +79,7 @@ def load_file(
         return _load(source, name, settings, kind)
     buffer = VitalsBuffer([capacity])
     artifacts, problems = _load(source, name, settings, kind, buffer, 0, alone=True)
-    return LoadedFile("vitals", buffer.frame(), artifacts, problems)
+    return LoadedFile("vitals", buffer.frame(), artifact_frame([artifacts]), problems)
 
 
 def _open(source: Source, name: str | None, kind: str | None) -> tuple[Layout, ColumnMap, str]:
@@ -104,7 +103,7 @@ def _load(
     buffer: VitalsBuffer | None = None,
     number: int = 0,
     alone: bool = True,
-) -> LoadedFile | tuple[pd.DataFrame, list[Problem]]:
+) -> LoadedFile | tuple[ArtifactCells, list[Problem]]:
     """One file: events and sessions as a LoadedFile; vitals written into slot ``number`` of
     ``buffer``, returning their artifacts and problems. ``alone`` when no other file is read at
     the same time (pyarrow may use threads)."""
@@ -121,7 +120,7 @@ def _load(
 
 def _load_vitals(
     layout: Layout, columns: ColumnMap, settings: LoadSettings, buffer: VitalsBuffer, number: int, alone: bool
-) -> tuple[pd.DataFrame, list[Problem]]:
+) -> tuple[ArtifactCells, list[Problem]]:
     fast = clean_vitals(layout, columns, buffer.slot(number), use_threads=alone)
     if fast is not None:
         ids, rows, artifacts, found = fast
@@ -129,7 +128,7 @@ def _load_vitals(
         return artifacts, _by_line([*columns.problems, *found])
     frame, artifacts, problems = load_vitals(read_mapped(layout, columns), settings)
     buffer.put(number, sort_vitals(frame), layout.name)
-    return conformed(artifacts, ARTIFACT_COLUMNS), _by_line(problems)
+    return artifacts, _by_line(problems)
 
 
 def _by_line(problems: list[Problem]) -> list[Problem]:
@@ -203,14 +202,14 @@ def _assemble(
         buffer = VitalsBuffer([measured[n][1] for n in in_buffer])
         slot = {job: number for number, job in enumerate(in_buffer)}
 
-        def load(n: int) -> LoadedFile | tuple[pd.DataFrame, list[Problem]] | Problem:
+        def load(n: int) -> LoadedFile | tuple[ArtifactCells, list[Problem]] | Problem:
             if isinstance(measured[n], Problem):
                 return measured[n]
             (kind, _), (_, name, source) = measured[n], jobs[n]
             return _or_problem(_load, source, name, settings, kind, buffer, slot.get(n, 0), len(jobs) == 1)
 
         loaded: dict[str, list[LoadedFile]] = {kind: [] for kind in KINDS}
-        artifacts: list[pd.DataFrame] = []  # of all vitals files, in the order they were given
+        artifacts: list[ArtifactCells] = []  # of all vitals files, in the order they were given
         problems: list[Problem] = []
         for done, result in enumerate(pool.map(load, range(len(jobs))), start=1):
             if isinstance(result, Problem):
@@ -228,7 +227,7 @@ def _assemble(
     events = events.sort_values(["session_id", "timestamp"], kind="stable", ignore_index=True)
     sessions = concat([f.frame for f in loaded["sessions"]], SESSION_COLUMNS)
     completed = _complete(sessions, session_spans(vitals, ordered=True), events)  # buffer.frame() sorts
-    return Dataset(vitals, events, completed, concat(artifacts, ARTIFACT_COLUMNS), problems)
+    return Dataset(vitals, events, completed, artifact_frame(artifacts), problems)
 
 
 def _or_problem(step, source: Source, name: str | None, *args):

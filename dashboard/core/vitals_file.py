@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.core.artifacts import split_artifacts
+from dashboard.core.artifacts import ArtifactCells, split_artifacts
 from dashboard.core.columns import map_vital_names
 from dashboard.core.model import VITALS, vitals_table
 from dashboard.core.problems import Problem
@@ -13,7 +13,7 @@ from dashboard.core.rows import Rows, session_ids, times
 from dashboard.core.timestamps import LoadSettings
 from dashboard.core.validation import enforce_schema, row_key_schema, to_numbers
 
-Loaded = tuple[pd.DataFrame, pd.DataFrame, list[Problem]]
+Loaded = tuple[pd.DataFrame, ArtifactCells, list[Problem]]
 
 
 def load_vitals(rows: Rows, settings: LoadSettings) -> Loaded:

@@ -84,3 +84,61 @@ def test_a_probe_off_zero_sent_by_a_monitor_never_raises_a_low_spo2_alarm(store)
     snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=70))
     assert not any(rule.startswith("spo2_low") for rule in snap.alerts["rule"])
     assert snap.vitals.loc[snap.vitals["timestamp"] >= T0 + pd.Timedelta(seconds=30), "spo2"].isna().all()
+
+
+def spy(monkeypatch, store, method: str) -> list:
+    """Calls of ``store.method`` (each call's arguments), the method still doing its work."""
+    calls, real = [], getattr(store, method)
+    monkeypatch.setattr(store, method, lambda *args, **kw: calls.append(args) or real(*args, **kw))
+    return calls
+
+
+def test_alerts_are_written_to_the_store_only_when_they_changed(store, monkeypatch):
+    writes = spy(monkeypatch, store, "record_alerts")
+    follower = LiveFollower(store)
+    store.add_vitals(rows("A", 0, 60, hr=150.0), user="feed")
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=60))
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=60))  # nothing new: same episodes
+    assert len(writes) == 1
+    store.add_vitals(rows("A", 60, 5, hr=160.0), user="feed")  # the episode goes on, higher
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=65))
+    assert len(writes) == 2
+    assert store.open_alerts("A").set_index("rule").loc["hr_high_critical", "peak"] == 160.0
+
+
+def test_an_acknowledgement_made_on_another_screen_shows_on_the_next_refresh(store):
+    follower = LiveFollower(store)
+    store.add_vitals(rows("A", 0, 60, hr=150.0), user="feed")
+    snap = follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    key = snap.open_alerts.loc[snap.open_alerts["rule"] == "hr_high_critical", "alert_key"].iloc[0]
+    store.acknowledge(key, user="nurse.b", reason="patient anxious, doctor informed")
+    snap = follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    acknowledged = snap.open_alerts.set_index("alert_key").loc[key]
+    assert acknowledged["acknowledged_by"] == "nurse.b"
+    assert acknowledged["acknowledged_reason"] == "patient anxious, doctor informed"
+
+
+def test_acknowledgements_are_read_again_only_when_the_audit_log_shows_a_new_one(store, monkeypatch):
+    reads = spy(monkeypatch, store, "acknowledgements")
+    follower = LiveFollower(store)
+    store.add_vitals(rows("A", 0, 60, hr=150.0), user="feed")
+    for _ in range(3):
+        snap = follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    assert len(reads) == 1
+    store.acknowledge(snap.open_alerts["alert_key"].iloc[0], user="nurse.b", reason="seen")
+    follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    assert len(reads) == 2
+
+
+def test_a_session_started_later_joins_with_all_its_rows_and_the_others_keep_theirs(store):
+    follower = LiveFollower(store)
+    store.add_vitals(pd.concat([rows("A", 0, 30), rows("B", 0, 10)]), user="feed")
+    follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=30))
+    store.start_session("0-first", user="nurse.a", chair="Chair 3")  # sorts before the others
+    store.add_vitals(pd.concat([rows("0-first", 20, 15), rows("A", 30, 5)]), user="feed")
+    snap = follower.snapshot(PROTOCOL, T0 + pd.Timedelta(seconds=35))
+    counts = snap.vitals.groupby("session_id", observed=True).size()
+    assert counts.to_dict() == {"0-first": 15, "A": 35, "B": 10}
+    stored = pd.concat([store.session_vitals(s) for s in ("0-first", "A", "B")], ignore_index=True)
+    pd.testing.assert_frame_equal(snap.vitals, stored, check_categorical=False, check_dtype=False)
+    assert list(snap.vitals["session_id"].cat.categories) == ["0-first", "A", "B"]

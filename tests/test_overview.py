@@ -12,6 +12,7 @@ from dashboard.core.overview import (
     next_cuff_due,
     open_episodes,
     session_clocks,
+    tile_alerts,
 )
 from dashboard.core.protocol import load_protocol
 
@@ -216,6 +217,30 @@ def test_alert_lines_say_the_vital_value_and_limit_or_what_is_missing():
         open_alert("A", "sbp_high_critical", "high"), open_alert("A", "signal_loss", "medium", vital="spo2")
     )
     assert list(alert_texts(alerts)) == ["Systolic BP 192 (limit 180)", "SpO2: no signal"]
+
+
+def test_a_tile_names_the_worst_alert_of_each_vital_worst_first():
+    alerts = alerts_frame(
+        open_alert("A", "sbp_high_caution", "medium", onset_min=9),
+        open_alert("A", "sbp_high_critical", "high", onset_min=2),
+        open_alert("A", "signal_loss", "medium", vital="spo2", onset_min=5),
+        open_alert("B", "sbp_high_caution", "medium"),
+    )
+    named = tile_alerts(alerts)
+    assert named[["session_id", "rule"]].values.tolist() == [
+        ["A", "sbp_high_critical"],
+        ["A", "signal_loss"],
+        ["B", "sbp_high_caution"],
+    ]
+
+
+def test_the_latest_reading_is_the_latest_in_time_whatever_the_row_order():
+    frame = vitals("A", hr=70.0)
+    frame.loc[frame.index[-1], "hr"] = 131.0
+    facts = facts_for([session("A", "Chair 1")], frame.iloc[::-1].reset_index(drop=True))
+    assert facts.loc["A", "hr"] == 131.0
+    assert facts.loc["A", "hr_age_s"] == 0
+    assert facts.loc["A", "monitored_min"] == 10
 
 
 def test_red_cuff_alarm_stays_open_while_hr_samples_go_on_until_a_normal_reading():

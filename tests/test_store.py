@@ -292,6 +292,17 @@ def test_infusion_start_and_end_come_from_the_marker_events_when_not_given(store
     assert session["infusion_end"] == T0 + pd.Timedelta(minutes=50)
 
 
+def test_a_retracted_or_renamed_marker_no_longer_gives_the_infusion_times(store):
+    wrong = store.add_event("P01-S1", T0 + pd.Timedelta(minutes=5), "infusion_start", user="nurse.a")
+    store.retract_event(wrong, user="nurse.a", reason="entered on the wrong chair")
+    store.add_event("P01-S1", T0 + pd.Timedelta(minutes=10), "infusion_start", user="nurse.a")
+    stop = store.add_event("P01-S1", T0 + pd.Timedelta(minutes=40), "infusion_stop", user="nurse.a")
+    store.amend_event(stop, user="nurse.a", reason="it was a pause", event="infusion_paused")
+    session = store.sessions().set_index("session_id").loc["P01-S1"]
+    assert session["infusion_start"] == T0 + pd.Timedelta(minutes=10)
+    assert pd.isna(session["infusion_end"])
+
+
 def test_starting_a_session_twice_is_refused(store):
     with pytest.raises(EntryError, match="already started"):
         store.start_session("P01-S1", user="nurse.b", chair="Chair 3")

@@ -14,11 +14,13 @@ stale once the wall clock has caught up with it. A real feed is judged on the wa
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from dashboard.core.alerts import detect_alerts, still_sounding
 from dashboard.core.model import PRIORITIES, TIMESTAMP_DTYPE, vitals_table
 from dashboard.core.protocol import CuffSettings, Protocol
+from dashboard.core.session_arrays import SessionArrays, session_arrays
 from dashboard.core.vocabulary import vocabulary
 
 # The latest infusion marker or intervention of these says what the pump is doing.
@@ -98,8 +100,8 @@ def _shifted(frame: pd.DataFrame, columns: tuple[str, ...], by: pd.Series) -> pd
 
 def open_episodes(alerts: pd.DataFrame, vitals: pd.DataFrame, clocks: pd.Series) -> pd.DataFrame:
     """The episodes still sounding at each session's clock (``alerts.still_sounding``)."""
-    measured = {v: vitals["timestamp"].where(vitals[v].notna()) for v in vitals_table()}
-    latest = pd.DataFrame(measured).groupby(vitals["session_id"].astype("str")).max()
+    rows = session_arrays(vitals)
+    latest = pd.DataFrame({v: _times(rows, _last_rows(rows, v)) for v in vitals_table()}, index=rows.ids)
     return alerts.loc[still_sounding(alerts, latest, clocks)].reset_index(drop=True)
 
 
@@ -111,6 +113,14 @@ def alert_texts(alerts: pd.DataFrame) -> pd.Series:
     reading = labels + " " + peak + " (limit " + limit + ")"
     technical = alerts["rule"].map({"signal_loss": ": no signal", "cuff_overdue": ": cuff reading overdue"})
     return reading.where(technical.isna(), labels + technical.fillna("")).rename("text")
+
+
+def tile_alerts(open_alerts: pd.DataFrame) -> pd.DataFrame:
+    """What a chair's tile names: per session, the worst open alert of each vital and kind, worst
+    first (an SBP of 192 is not also listed as above the caution limit)."""
+    ranked = open_alerts.assign(rank=open_alerts["priority"].map(_RANK))
+    worst = ranked.sort_values(["rank", "onset"], kind="stable", na_position="last")
+    return worst.drop_duplicates(["session_id", "vital", "kind"]).drop(columns="rank")
 
 
 def next_cuff_due(
@@ -150,9 +160,10 @@ def chair_facts(
     until = end.where(end.notna() & (end <= clock), clock)
     facts["elapsed_min"] = _minutes(until - start).where(start <= clock)
     facts["planned_minutes"] = info["planned_minutes"]
-    first = vitals.groupby("session_id")["timestamp"].min().reindex(ids)
+    rows = session_arrays(vitals)
+    first = pd.Series(_times(rows, rows.first_row), index=rows.ids).reindex(ids)
     facts["monitored_min"] = _minutes(clock - first)
-    facts = facts.join(_alert_summary(open_alerts, ids)).join(_latest(vitals, clock))
+    facts = facts.join(_alert_summary(open_alerts, ids)).join(_latest(rows, clock))
     after_s = protocol.signal_loss.after_s
     for vital in ("hr", "spo2"):
         facts[f"{vital}_stale"] = (facts[f"{vital}_age_s"] > after_s) | facts[vital].isna()
@@ -181,15 +192,28 @@ def _minutes(delta: pd.Series) -> pd.Series:
     return delta.dt.total_seconds() / 60
 
 
-def _latest(vitals: pd.DataFrame, clock: pd.Series) -> pd.DataFrame:
+def _latest(rows: SessionArrays, clock: pd.Series) -> pd.DataFrame:
     """The latest reading of each tile vital per session, and its age in seconds at the session's clock."""
-    shown = [*TILE_VITALS, "dbp"]
-    times = {f"{v}_age_s": vitals["timestamp"].where(vitals[v].notna()) for v in TILE_VITALS}
-    # One pass: the last non-empty cell of each column (rows are in time order per session).
-    last = vitals[shown].assign(**times).groupby(vitals["session_id"], sort=False).last().reindex(clock.index)
-    for column in times:
-        last[column] = (clock - last[column]).dt.total_seconds().clip(lower=0)
-    return last
+    last = {v: _last_rows(rows, v) for v in (*TILE_VITALS, "dbp")}
+    values = {v: np.where(row >= 0, rows.values[v][row], np.nan) for v, row in last.items()}
+    times = pd.DataFrame({f"{v}_age_s": _times(rows, last[v]) for v in TILE_VITALS}, index=rows.ids)
+    ages = times.reindex(clock.index).rsub(clock, axis=0) / pd.Timedelta(seconds=1)
+    return pd.DataFrame(values, index=rows.ids).reindex(clock.index).join(ages.clip(lower=0))
+
+
+def _last_rows(rows: SessionArrays, vital: str) -> np.ndarray:
+    """Per session, the row of its latest reading of ``vital`` (-1 where it has none): one pass
+    over the rows, which are in (session, time) order, instead of a group-by."""
+    if not len(rows.ids):
+        return np.empty(0, dtype=np.int64)
+    present = np.where(np.isnan(rows.values[vital]), -1, np.arange(len(rows.time)))
+    return np.maximum.reduceat(present, rows.first_row)
+
+
+def _times(rows: SessionArrays, at: np.ndarray) -> pd.DatetimeIndex:
+    """The times of rows ``at`` (NaT where -1)."""
+    micros = np.where(at >= 0, rows.time[at], np.datetime64("NaT", "us").view("int64"))
+    return pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC")
 
 
 def _alert_summary(open_alerts: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:

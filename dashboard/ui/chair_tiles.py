@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.charts import PRIORITY_COLOURS
-from dashboard.core.overview import NO_ALERT, alert_texts
+from dashboard.core.overview import NO_ALERT, alert_texts, tile_alerts
 from dashboard.ui.components import plain
 
 COLUMNS = 3
@@ -55,25 +55,32 @@ def show(
 ) -> None:
     """The tiles in urgency order, ``COLUMNS`` to a row; ``on_open(session_id)`` for a tile's button.
 
-    A tile names the worst open alert of each vital (an SBP of 192 is not also listed as above
-    the caution limit); the live session page lists them all.
+    A tile names the worst open alert of each vital (``overview.tile_alerts``); the live session
+    page lists them all. The lines of every tile come from one pass over the alerts, and tiles
+    are plain dicts: a sort and a pandas row per tile cost more than drawing the twelve tiles.
     """
-    alerts = open_alerts.assign(text=alert_texts(open_alerts))
-    for start in range(0, len(facts), COLUMNS):
-        for column, (n, tile) in zip(
-            st.columns(COLUMNS), facts.iloc[start : start + COLUMNS].iterrows(), strict=False
-        ):
+    lines = _alert_lines(open_alerts)
+    tiles = facts.to_dict("records")
+    for start in range(0, len(tiles), COLUMNS):
+        row = enumerate(tiles[start : start + COLUMNS], start)
+        for column, (n, tile) in zip(st.columns(COLUMNS), row, strict=False):
             with column:
-                _tile(n, tile, alerts.loc[alerts["session_id"] == tile["session_id"]], timezone, on_open)
+                _tile(n, tile, lines.get(tile["session_id"], "No active alert"), timezone, on_open)
 
 
-def _tile(n: int, tile: pd.Series, alerts: pd.DataFrame, timezone: str, on_open: Callable | None) -> None:
+def _alert_lines(open_alerts: pd.DataFrame) -> dict[str, str]:
+    """Each session's tile alert lines, worst first, as one markdown text."""
+    shown = tile_alerts(open_alerts)
+    lines: dict[str, list[str]] = {}
+    for alert in shown.assign(text=alert_texts(shown)).itertuples():
+        lines.setdefault(alert.session_id, []).append(_alert_line(alert))
+    return {session_id: "  \n".join(text) for session_id, text in lines.items()}
+
+
+def _tile(n: int, tile: dict, alert_lines: str, timezone: str, on_open: Callable | None) -> None:
     with st.container(key=f"tile-{tile['priority']}-{n}"):
         st.markdown(f"### {plain(_text(tile['chair'], 'No chair'))}\n{_headline(tile)}")
-        worst = alerts.sort_values(["priority", "onset"], key=_priority_key).drop_duplicates(
-            ["vital", "kind"]
-        )
-        st.markdown("  \n".join(_alert_line(alert) for alert in worst.itertuples()) or "No active alert")
+        st.markdown(alert_lines)
         with st.container(key=f"vitals-{n}"):  # BP gets a row of its own: "182/104" must never be cut
             hr, spo2 = st.columns(2)
             _vital(hr, n, "hr", "HR /min", _number(tile["hr"]), tile["hr_age_s"], tile["hr_stale"])
@@ -87,7 +94,7 @@ def _tile(n: int, tile: pd.Series, alerts: pd.DataFrame, timezone: str, on_open:
             on_open(tile["session_id"])
 
 
-def _headline(tile: pd.Series) -> str:
+def _headline(tile: dict) -> str:
     patient = plain(_text(tile["patient_id"], "no patient id"))
     state = tile["infusion_state"]
     if pd.notna(tile["elapsed_min"]):
@@ -111,14 +118,14 @@ def _vital(column, n: int, vital: str, label: str, value: str, age_s: float, sta
     target.metric(label, value, delta=note, delta_color="off", delta_arrow="off")
 
 
-def _cuff_due(tile: pd.Series) -> str:
+def _cuff_due(tile: dict) -> str:
     due_in = (tile["cuff_due"] - tile["clock"]).total_seconds()
     if pd.isna(due_in):
         return ""
     return f"next cuff in {_duration(due_in)}" if due_in >= 0 else f"cuff due {_duration(-due_in)} ago"
 
 
-def _side_effect(tile: pd.Series, timezone: str) -> str:
+def _side_effect(tile: dict, timezone: str) -> str:
     if not isinstance(tile["side_effect"], str):
         return "Side effects: none logged"
     severity = f" ({tile['side_effect_severity']})" if isinstance(tile["side_effect_severity"], str) else ""
@@ -140,8 +147,3 @@ def _number(value: float) -> str:
 
 def _text(value: object, missing: str) -> str:
     return value if isinstance(value, str) and value else missing
-
-
-def _priority_key(column: pd.Series) -> pd.Series:
-    order = {p: i for i, p in enumerate(PRIORITY_WORDS)}
-    return column.map(order) if column.name == "priority" else column

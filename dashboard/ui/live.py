@@ -96,8 +96,8 @@ def toast_new_high_alerts(snap: LiveSnapshot, chairs: pd.Series) -> None:
     alerts = snap.open_alerts
     high = alerts.loc[(alerts["priority"] == "high") & alerts["acknowledged_by"].isna()]
     seen = st.session_state.get(SEEN_HIGH)
-    if seen is not None:
-        new = high.loc[~high["alert_key"].isin(seen)]
+    new = high.loc[~high["alert_key"].isin(seen or [])]
+    if seen is not None and not new.empty:
         for chair, text in zip(new["session_id"].map(chairs), alert_texts(new), strict=True):
             where = components.plain(chair if isinstance(chair, str) else "A chair")
             st.toast(f"**{where}**: {components.plain(text)}", icon=":material/emergency:", duration="long")

@@ -227,36 +227,27 @@ class Store:
             _audit(conn, user, "session_ended", "session", session_id, session_id, None)
 
     def sessions(self, active_only: bool = False) -> pd.DataFrame:
-        """Sessions with when they started and ended and their latest sample.
+        """Sessions with when they started and ended and their latest sample, in one query.
 
-        Infusion start and end not given at start come from the infusion_start / infusion_stop
-        events, as the model says.
+        Infusion start and end not given at start come from the current versions of the
+        infusion_start / infusion_stop events, as the model says.
         """
         table = Session.__table__
-        last = (
-            select(Vitals.session_id, func.max(Vitals.timestamp).label("last_sample"))
-            .group_by(Vitals.session_id)
-            .subquery()
+        # Per session, so the (session, time) index answers it: a GROUP BY over the vitals table
+        # would read every row ever stored, on every refresh of the live pages.
+        last = select(func.max(Vitals.timestamp)).where(Vitals.session_id == table.c.session_id)
+        from_events = {
+            "infusion_start": _marker_time(table, "infusion_start", func.min),
+            "infusion_end": _marker_time(table, "infusion_stop", func.max),
+        }
+        query = select(
+            *(c for c in table.c if c.name not in from_events),
+            *(func.coalesce(table.c[name], time).label(name) for name, time in from_events.items()),
+            last.scalar_subquery().label("last_sample"),
         )
-        query = select(table, last.c.last_sample).outerjoin(last, last.c.session_id == table.c.session_id)
         if active_only:
             query = query.where(table.c.ended_at.is_(None))
-        sessions = self._frame(query.order_by(table.c.started_at, table.c.session_id), LIVE_SESSION_COLUMNS)
-        markers = self._frame(
-            select(Event.session_id, Event.timestamp, Event.event, Event.id, Event.amends, Event.retracted)
-            .where(Event.event.in_(["infusion_start", "infusion_stop"]))
-            .where(Event.session_id.in_(sessions["session_id"].tolist())),
-            ("session_id", "timestamp", "event", "id", "amends", "retracted"),
-        )
-        markers = _current_versions(markers)
-        for column, marker, pick in (
-            ("infusion_start", "infusion_start", "min"),
-            ("infusion_end", "infusion_stop", "max"),
-        ):
-            times = markers.loc[markers["event"] == marker].groupby("session_id")["timestamp"].agg(pick)
-            from_events = times.reindex(sessions["session_id"]).set_axis(sessions.index)
-            sessions[column] = sessions[column].fillna(from_events)
-        return sessions
+        return self._frame(query.order_by(table.c.started_at, table.c.session_id), LIVE_SESSION_COLUMNS)
 
     def active_sessions(self) -> pd.DataFrame:
         return self.sessions(active_only=True)
@@ -463,8 +454,10 @@ class Store:
 
     def current_protocol(self) -> str | None:
         """The TOML text of the protocol in force, or None while the shipped default applies."""
-        changes = self.protocol_changes()
-        return None if changes.empty else str(changes["toml_text"].iloc[-1])
+        table = ProtocolChange.__table__
+        latest = select(table.c.toml_text).order_by(table.c.changed_at.desc(), table.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:  # read on every live refresh: one value, not the history
+            return conn.execute(latest).scalar()
 
     def protocol_changes(self) -> pd.DataFrame:
         query = select(ProtocolChange.__table__).order_by(ProtocolChange.changed_at, ProtocolChange.id)
@@ -714,6 +707,19 @@ def _event_row(row: dict, user: str) -> dict:
         "reason": row.get("reason"),
         "retracted": bool(row.get("retracted", False)),
     }
+
+
+def _marker_time(sessions: Table, marker: str, pick):
+    """``pick`` (min or max) of the times of a session's current ``marker`` events: neither
+    retracted nor corrected since (the correction may have renamed the event)."""
+    events, correction = Event.__table__, Event.__table__.alias("correction")
+    corrected = select(correction.c.id).where(correction.c.amends == events.c.id).exists()
+    return (
+        select(pick(events.c.timestamp))
+        .where(events.c.session_id == sessions.c.session_id, events.c.event == marker)
+        .where(events.c.retracted.is_(False), ~corrected)
+        .scalar_subquery()
+    )
 
 
 def _current_versions(events: pd.DataFrame) -> pd.DataFrame:

@@ -178,10 +178,26 @@ def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
         joins_until = _cuff_due(time, cohort.infusion_end[session], protocol.cuff, _CUFF_JOIN_INTERVALS)
         starts = segment_starts(session, time, joins_until)
     elif n_empty:
-        starts = gap_starts(session, time, cohort.loss_after)
+        starts = _mended_starts(cohort, empty, session, time)
     else:
         starts = cohort.continuous_starts
     return _Readings(session, time, value, starts, per_session)
+
+
+def _mended_starts(cohort: _Cohort, empty: np.ndarray, session: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Segment starts of a continuous vital with a few empty cells, from those of all rows.
+
+    Only a reading right after an empty cell can differ from its row: the gap back to the previous
+    reading is longer than to the previous row. Mending those few spares a pass of int64 time
+    differences over millions of readings."""
+    starts = cohort.continuous_starts[~empty]
+    after_empty = np.flatnonzero(np.r_[False, empty[:-1]][~empty])
+    after_empty = after_empty[after_empty > 0]
+    previous = after_empty - 1
+    starts[after_empty] = (session[after_empty] != session[previous]) | (
+        time[after_empty] - time[previous] > cohort.loss_after
+    )
+    return starts
 
 
 def _cuff_due(time: np.ndarray, infusion_end: np.ndarray, cuff: CuffSettings, factor: float) -> np.ndarray:

@@ -6,6 +6,8 @@ baseline of a session was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -14,24 +16,28 @@ from dashboard.core.session_arrays import NEVER, SessionArrays, session_arrays
 
 
 def session_baselines(
-    vitals: pd.DataFrame | SessionArrays, sessions: pd.DataFrame, window_min: float
+    vitals: pd.DataFrame | SessionArrays,
+    sessions: pd.DataFrame,
+    window_min: float,
+    of: Sequence[str] = VITALS,
 ) -> pd.DataFrame:
     """Median of each vital over the ``window_min`` minutes before infusion start, per session.
 
     Without a pre-infusion reading (no infusion start known, or monitoring began late) the
     session's first reading of that vital is the baseline. Returns one row per session_id
-    (the index, text, sorted) and one column per vital; NaN where the session never measured
-    that vital. ``vitals`` may be given as its ``SessionArrays`` when the caller has them.
+    (the index, text, sorted) and one column per vital ``of`` (default: all); NaN where the
+    session never measured that vital. ``vitals`` may be given as its ``SessionArrays`` when the
+    caller has them.
     """
     rows = vitals if isinstance(vitals, SessionArrays) else session_arrays(vitals)
     start, end = _window(rows, sessions, window_min)
     length = end - start
     # Every row of every window, session by session: a few per cent of the rows, not a mask of all.
     picked = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(length.sum())
-    window = pd.DataFrame({vital: rows.values[vital][picked] for vital in VITALS})
+    window = pd.DataFrame({vital: rows.values[vital][picked] for vital in of})
     medians = window.groupby(rows.session[picked]).median().reindex(range(len(rows.ids)))
     baselines = {}
-    for vital in VITALS:
+    for vital in of:
         value = medians[vital].to_numpy(dtype="float64")
         missing = np.isnan(value)
         baselines[vital] = np.where(missing, rows.first_readings(vital), value) if missing.any() else value

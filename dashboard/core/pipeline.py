@@ -15,7 +15,7 @@ from dashboard.core.baseline import session_baselines
 from dashboard.core.model import Dataset
 from dashboard.core.protocol import Protocol
 from dashboard.core.session_arrays import session_arrays
-from dashboard.core.summaries import summarize_sessions
+from dashboard.core.summaries import SUMMARY_BASELINES, summarize_sessions
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ class Analysis:
 def analyse(dataset: Dataset, protocol: Protocol) -> Analysis:
     """Alert episodes and the per-session summary of ``dataset`` under ``protocol``."""
     rows = session_arrays(dataset.vitals)
-    baselines = session_baselines(rows, dataset.sessions, protocol.baseline.window_min)
+    rising = [rule.vital for rule in protocol.rules if rule.direction == "rise"]
+    needed = sorted({*SUMMARY_BASELINES, *rising})  # not all six: each is a median over many rows
+    baselines = session_baselines(rows, dataset.sessions, protocol.baseline.window_min, needed)
     alerts = detect_alerts(rows, dataset.sessions, protocol, baselines=baselines)
     summary = summarize_sessions(dataset, alerts, protocol, baselines, rows)
     return Analysis(dataset=dataset, protocol=protocol, alerts=alerts, summary=summary)

@@ -20,6 +20,7 @@ from dashboard.core.protocol import Protocol
 from dashboard.core.session_arrays import SessionArrays, session_arrays
 
 _MINUTE = pd.Timedelta(minutes=1)
+SUMMARY_BASELINES = ("sbp", "dbp", "hr")  # the vitals whose baselines a summary reports
 
 
 def summarize_sessions(

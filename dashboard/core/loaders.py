@@ -211,7 +211,11 @@ def _assemble(
         loaded: dict[str, list[LoadedFile]] = {kind: [] for kind in KINDS}
         artifacts: list[ArtifactCells] = []  # of all vitals files, in the order they were given
         problems: list[Problem] = []
-        for done, result in enumerate(pool.map(load, range(len(jobs))), start=1):
+        # The small, slow-to-validate events and sessions files first, so that they overlap the
+        # vitals files instead of finishing last; results are still taken in the order given.
+        order = sorted(range(len(jobs)), key=lambda n: n in slot)
+        futures = {n: pool.submit(load, n) for n in order}
+        for done, result in enumerate((futures[n].result() for n in range(len(jobs))), start=1):
             if isinstance(result, Problem):
                 problems.append(result)
             elif isinstance(result, LoadedFile):

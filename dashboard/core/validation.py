@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.engines.pandas_engine import Engine
 
 from dashboard.core.csvread import missing_values
 from dashboard.core.model import (
@@ -25,12 +24,25 @@ from dashboard.core.model import (
 )
 from dashboard.core.problems import Problem
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+@cache
+def _pandera():
+    """pandera, imported when a file first needs a schema. Canonical vitals files never do, and the
+    import costs 0.13 s of every command's start; loading, it overlaps the other files' parsing."""
+    import pandera.pandas
+
+    return pandera.pandas
+
+
 _TIME = "a time such as 2026-03-02T09:00:00Z, epoch seconds, or dd/mm/yyyy HH:MM:SS"
 
 
 @cache
 def vitals_schema() -> pa.DataFrameSchema:
     """Canonical wide vitals: every row has a session (categorical) and a time; vitals optional numbers."""
+    pa = _pandera()
     columns = {
         "session_id": pa.Column("category", nullable=False, description="a session id"),
         "timestamp": pa.Column(TIMESTAMP_DTYPE, nullable=False, description=_TIME),
@@ -48,6 +60,7 @@ def row_key_schema() -> pa.DataFrameSchema:
     these two columns per file keeps pandera's fixed per-column cost off large loads. The session is
     still text here: the model makes it categorical once the file's frame is built.
     """
+    pa = _pandera()
     columns = {
         "session_id": pa.Column(str, nullable=False, description="a session id"),
         "timestamp": vitals_schema().columns["timestamp"],
@@ -57,6 +70,7 @@ def row_key_schema() -> pa.DataFrameSchema:
 
 @cache
 def events_schema() -> pa.DataFrameSchema:
+    pa = _pandera()
     return pa.DataFrameSchema(
         {
             "session_id": pa.Column(str, nullable=False, description="a session id"),
@@ -83,6 +97,7 @@ def events_schema() -> pa.DataFrameSchema:
 
 @cache
 def sessions_schema() -> pa.DataFrameSchema:
+    pa = _pandera()
     positive = pa.Check.gt(0)
     return pa.DataFrameSchema(
         {
@@ -120,7 +135,7 @@ def enforce_schema(
     try:
         schema.validate(frame, lazy=True, inplace=True)  # the schemas never coerce: nothing to copy
         return frame, np.ones(len(frame), dtype=bool), []
-    except pa.errors.SchemaErrors as errors:
+    except _pandera().errors.SchemaErrors as errors:
         cases = errors.failure_cases.dropna(subset=["index"])
     keep = np.ones(len(frame), dtype=bool)
     problems: list[Problem] = []
@@ -148,6 +163,8 @@ def _plainly_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> bool:
     Such a frame cannot fail the schema, so pandera (a fixed ~1.5 ms per call, a tenth of a
     large file's load) is only asked when there is something to report.
     """
+    from pandera.engines.pandas_engine import Engine
+
     columns = schema.columns
     if list(frame.columns) != list(columns) or any(column.checks for column in columns.values()):
         return False

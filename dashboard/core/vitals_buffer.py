@@ -87,7 +87,7 @@ class VitalsBuffer:
             part[:] = ids.get_indexer(self._ids[number])[part]
         session, time, values = self._in_order(files)
         keys = {
-            "session_id": pd.Categorical.from_codes(session, dtype=pd.CategoricalDtype(ids)),
+            "session_id": pd.Categorical.from_codes(session, dtype=pd.CategoricalDtype(ids), validate=False),
             "timestamp": pd.DatetimeIndex(time.view("datetime64[us]"), dtype=TIMESTAMP_DTYPE).array,
         }
         # Joined, not inserted: DataFrame.insert copies its column, concat keeps every array as it is.

@@ -294,6 +294,20 @@ def test_rows_of_other_vitals_between_readings_do_not_change_the_alerts():
     pd.testing.assert_frame_equal(alone, among)
 
 
+def test_empty_cells_in_one_session_do_not_shift_the_times_of_the_next_sessions_alerts():
+    first = series([(20, 80), (5, np.nan), (20, 150), (10, np.nan), (30, 80)], session="S1")
+    second = series([(30, 80), (20, 150), (10, 80)], session="S2")
+    table = sessions({"session_id": "S1", "patient_id": "P1"}, {"session_id": "S2", "patient_id": "P2"})
+    found = alerts_of(vitals(first, second), protocol_with(HR_HIGH), table=table, now=at(100))
+    high = found[found["rule"] == "hr_high"]
+    assert list(zip(high["session_id"], high["start"], high["end"], high["n_samples"], strict=True)) == [
+        ("S1", at(25), at(44), 20),
+        ("S2", at(30), at(49), 20),
+    ]
+    lost = found[found["rule"] == "signal_loss"]
+    assert list(zip(lost["session_id"], lost["start"], strict=True)) == [("S2", at(59))]  # S1 read 16 s ago
+
+
 def test_sessions_missing_from_the_sessions_table_are_still_checked():
     found = alerts_of(vitals(series([(30, 150)])), protocol_with(HR_HIGH), table=sessions())
     assert list(found["rule"]) == ["hr_high"]

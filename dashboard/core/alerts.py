@@ -61,13 +61,48 @@ class _Cohort:
 
 @dataclass(frozen=True)
 class _Readings:
-    """One vital's readings (non-empty cells), still in (session, time) order."""
+    """One vital's readings (non-empty cells), still in (session, time) order.
 
-    session: np.ndarray
-    time: np.ndarray
+    A mostly full vital is not copied row by row: its readings are the rows less a few empty ones
+    (``skipped``), and the session or time of a reading is looked up through ``row`` where the
+    rules need it, at the few readings where a run starts or ends.
+    """
+
+    rows: SessionArrays
     value: np.ndarray
     segment_start: np.ndarray  # a new session or a gap too long for an episode to bridge
     per_session: np.ndarray  # number of readings of each session code
+    picked: np.ndarray | None  # the rows of a sparse vital's readings; None for a mostly full one
+    skipped: np.ndarray  # the empty rows of a mostly full vital, ascending
+
+    def row(self, reading: np.ndarray) -> np.ndarray:
+        """The row of each reading."""
+        if self.picked is not None:
+            return self.picked[reading]
+        if not len(self.skipped):
+            return reading
+        earlier = self.skipped - np.arange(len(self.skipped))  # readings before each skipped row
+        return reading + np.searchsorted(earlier, reading, side="right")
+
+    def session_at(self, reading: np.ndarray) -> np.ndarray:
+        return self.rows.session[self.row(reading)]
+
+    def time_at(self, reading: np.ndarray) -> np.ndarray:
+        return self.rows.time[self.row(reading)]
+
+    @cached_property
+    def session(self) -> np.ndarray:
+        """Every reading's session: for per-reading limits, and the few readings of a sparse vital."""
+        return self.session_at(np.arange(len(self.value)))
+
+    @cached_property
+    def time(self) -> np.ndarray:
+        return self.time_at(np.arange(len(self.value)))
+
+    @property
+    def first_of_session(self) -> np.ndarray:
+        """Each session's first reading (sessions without any left out)."""
+        return (np.cumsum(self.per_session) - self.per_session)[self.per_session > 0]
 
 
 def detect_alerts(
@@ -166,25 +201,24 @@ def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
     n_empty = np.count_nonzero(empty)
     n_sessions = len(rows.ids)
     if 2 * n_empty > len(values):
-        present = np.flatnonzero(~empty)
-        session, time, value = rows.session[present], rows.time[present], values[present]
-        per_session = np.bincount(session, minlength=n_sessions)
+        picked, skipped = np.flatnonzero(~empty), np.empty(0, dtype=np.intp)
+        per_session = np.bincount(rows.session[picked], minlength=n_sessions)
+        value = values[picked]
     else:
-        rows_per_session = rows.end_row - rows.first_row
-        per_session = rows_per_session - np.bincount(rows.session[empty], minlength=n_sessions)
-        kept = ~empty if n_empty else slice(None)  # a slice keeps views: no copy of a full vital
-        session, time, value = rows.session[kept], rows.time[kept], values[kept]
-    if vital not in CONTINUOUS:
+        picked, skipped = None, np.flatnonzero(empty)
+        per_session = rows.end_row - rows.first_row - np.bincount(rows.session[skipped], minlength=n_sessions)
+        value = values[~empty] if n_empty else values  # a full vital is used as it is: no copy
+    placed = _Readings(rows, value, np.empty(0, dtype=bool), per_session, picked, skipped)  # no starts yet
+    if vital in CONTINUOUS:
+        starts = _mended_starts(cohort, empty, placed) if n_empty else cohort.continuous_starts
+    else:
+        session, time = placed.session, placed.time
         joins_until = _cuff_due(time, cohort.infusion_end[session], protocol.cuff, _CUFF_JOIN_INTERVALS)
         starts = segment_starts(session, time, joins_until)
-    elif n_empty:
-        starts = _mended_starts(cohort, empty, session, time)
-    else:
-        starts = cohort.continuous_starts
-    return _Readings(session, time, value, starts, per_session)
+    return _Readings(rows, value, starts, per_session, picked, skipped)
 
 
-def _mended_starts(cohort: _Cohort, empty: np.ndarray, session: np.ndarray, time: np.ndarray) -> np.ndarray:
+def _mended_starts(cohort: _Cohort, empty: np.ndarray, readings: _Readings) -> np.ndarray:
     """Segment starts of a continuous vital with a few empty cells, from those of all rows.
 
     Only a reading right after an empty cell can differ from its row: the gap back to the previous
@@ -194,8 +228,8 @@ def _mended_starts(cohort: _Cohort, empty: np.ndarray, session: np.ndarray, time
     after_empty = np.flatnonzero(np.r_[False, empty[:-1]][~empty])
     after_empty = after_empty[after_empty > 0]
     previous = after_empty - 1
-    starts[after_empty] = (session[after_empty] != session[previous]) | (
-        time[after_empty] - time[previous] > cohort.loss_after
+    starts[after_empty] = (readings.session_at(after_empty) != readings.session_at(previous)) | (
+        readings.time_at(after_empty) - readings.time_at(previous) > cohort.loss_after
     )
     return starts
 
@@ -243,17 +277,17 @@ def _rule_episodes(
     else:
         breach, held = level >= limit, level >= limit - rule.hysteresis
     first, last = run_bounds(breach, readings.segment_start)
-    time = readings.time
+    time = readings.time_at
     # One formula for all kinds: continuous (2 readings + delay), cuff (1 reading), confirm (2 readings).
     needed = 2 if rule.vital in CONTINUOUS or rule.confirm else 1
     delay = round(rule.delay_s * _US)
-    sounds = (last - first + 1 >= needed) & (time[last] - time[first] >= delay)
+    sounds = (last - first + 1 >= needed) & (time(last) - time(first) >= delay)
     first = first[sounds]
-    onset = np.maximum(time[first] + delay, time[first + needed - 1])
+    onset = np.maximum(time(first) + delay, time(first + needed - 1))
     opens, end = latch(first, held, readings.segment_start)
     start = first[opens]
     peak_of = np.minimum if rule.direction == "low" else np.maximum
-    code = readings.session[start]
+    code = readings.session_at(start)
     return pd.DataFrame(
         {
             "code": code,
@@ -261,9 +295,9 @@ def _rule_episodes(
             "rule": rule.id,
             "priority": rule.priority,
             "kind": "physiological",
-            "start": time[start],
+            "start": time(start),
             "onset": onset[opens],
-            "end": time[end],
+            "end": time(end),
             "peak": run_extreme(readings.value, start, end, peak_of),
             "limit": limits[code] + (baseline[code] if baseline is not None else 0.0),
             "n_samples": end - start + 1,
@@ -277,11 +311,12 @@ def _signal_loss(
     """Gaps in one continuous vital longer than ``after_s``: between readings, at the end, or all session."""
     r = readings[vital]
     after = round(protocol.signal_loss.after_s * _US)
-    gap = np.flatnonzero(r.segment_start[1:] & (r.session[1:] == r.session[:-1])) + 1
-    waits = [(r.session[gap], r.time[gap - 1], r.time[gap])]
+    # Segment starts that do not start a session: the gaps.
+    gap = np.setdiff1d(np.flatnonzero(r.segment_start), r.first_of_session, assume_unique=True)
+    waits = [(r.session_at(gap), r.time_at(gap - 1), r.time_at(gap))]
     if now is not None:
-        last = np.flatnonzero(np.diff(r.session, append=-1) != 0)
-        waits.append((r.session[last], r.time[last], np.full(len(last), now)))
+        last = (np.cumsum(r.per_session) - 1)[r.per_session > 0]
+        waits.append((r.session_at(last), r.time_at(last), np.full(len(last), now)))
     never = _never_measured(vital, readings, cohort)
     never_end = cohort.rows.last[never] if now is None else np.full(len(never), now)
     waits.append((never, cohort.rows.first[never], never_end))

@@ -272,10 +272,13 @@ def _rule_episodes(
     level = readings.value if baseline is None else readings.value - baseline[readings.session]
     same = len(limits) and np.all(limits == limits[0])  # no patient override: compare with a scalar
     limit = limits[0] if same else limits[readings.session]
+    # The readings in the hysteresis band, then those of them beyond the limit: one pass over all.
     if rule.direction == "low":
-        breach, held = level <= limit, level <= limit + rule.hysteresis
+        held = np.flatnonzero(level <= limit + rule.hysteresis)
+        breach = held[level[held] <= (limit if same else limit[held])]
     else:
-        breach, held = level >= limit, level >= limit - rule.hysteresis
+        held = np.flatnonzero(level >= limit - rule.hysteresis)
+        breach = held[level[held] >= (limit if same else limit[held])]
     first, last = run_bounds(breach, readings.segment_start)
     time = readings.time_at
     # One formula for all kinds: continuous (2 readings + delay), cuff (1 reading), confirm (2 readings).

@@ -27,12 +27,12 @@ def gap_starts(session: np.ndarray, time: np.ndarray, max_gap: int) -> np.ndarra
     return start
 
 
-def run_bounds(flag: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last index of each maximal run of True readings that does not cross a segment start.
+def run_bounds(where: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last index of each maximal run of consecutive readings in ``where`` (ascending
+    indices of the readings that qualify) that does not cross a segment start.
 
-    Worked on the True positions only: breaches are a few per cent of millions of readings.
+    Given as indices, not a mask: breaches are a few per cent of millions of readings.
     """
-    where = np.flatnonzero(flag)
     if not len(where):
         return where, where
     carries_on = (where[1:] == where[:-1] + 1) & ~segment_start[where[1:]]
@@ -40,11 +40,11 @@ def run_bounds(flag: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray,
 
 
 def latch(starts: np.ndarray, stay: np.ndarray, segment_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hold each alarm from its start until the value leaves the hysteresis band (``stay`` turns False).
+    """Hold each alarm from its start until the value leaves the hysteresis band.
 
-    ``starts`` (ascending indices, each with ``stay`` True) are where alarms sound; one that sounds
-    while an earlier alarm is still held joins it. Returns which ``starts`` open an episode
-    (positions into ``starts``) and each episode's last index.
+    ``stay`` (ascending indices) are the readings inside the band; ``starts`` (some of them) are
+    where alarms sound; one that sounds while an earlier alarm is still held joins it. Returns
+    which ``starts`` open an episode (positions into ``starts``) and each episode's last index.
     """
     first, last = run_bounds(stay, segment_start)
     band = np.searchsorted(first, starts, side="right") - 1

@@ -61,10 +61,14 @@ def clean_vitals(
     _write(slot.time, stamps.cast(pa.int64()).chunks)
     values = slot.values[:n]
     for i, vital in enumerate(VITALS):
-        if vital in chosen:
-            values[:, i] = without_sentinels(table.column(chosen[vital][0]).to_numpy())
-        else:
-            values[:, i] = np.nan
+        column = values[:, i]
+        if vital not in chosen:
+            column[:] = np.nan
+            continue
+        _write(column, pc.fill_null(table.column(chosen[vital][0]), np.nan).chunks)  # Arrow's kernel, no GIL
+        cleaned = without_sentinels(column)
+        if cleaned is not column:
+            column[:] = cleaned
     names = pd.Index(session.chunk(0).dictionary.to_pylist(), dtype="str")
     lines = np.arange(layout.header_line + 1, layout.header_line + 1 + n, dtype=np.int64)
 

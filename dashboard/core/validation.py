@@ -200,9 +200,8 @@ def to_numbers(
 def without_sentinels(numbers: np.ndarray) -> np.ndarray:
     """``numbers`` with the device sentinels of ``data/missing_values.toml`` as NaN (missing, not wrong)."""
     sentinels = missing_values()["numbers"]
-    with np.errstate(invalid="ignore"):
-        if not ((numbers < 0).any() or (numbers >= max(sentinels)).any()):
-            return numbers  # no cell can be a sentinel
+    if not len(numbers) or not (np.fmin.reduce(numbers) < 0 or np.fmax.reduce(numbers) >= max(sentinels)):
+        return numbers  # no cell can be a sentinel (fmin and fmax skip empty cells, and need no temporary)
     sentinel = np.zeros(len(numbers), dtype=bool)
     for value in sentinels:  # a handful of == passes beats np.isin's sort
         sentinel |= numbers == value

@@ -95,7 +95,7 @@ def _shoot(url: str, session_id: str) -> None:
         browser.close()
 
 
-FEED_SESSIONS = ("P04-S3", "P08-S1", "P01-S1", "P03-S4", "P08-S4", "P02-S2")
+FEED_SESSIONS = ("P04-S3", "P08-S1", "P01-S1", "P03-S4", "P06-S6", "P02-S2")  # six patients: one chair each
 FEED_FROM_MIN = 42
 PROBE_OFF = ("P01-S1", 2)  # this session's SpO2 stops this many minutes into the replay
 

@@ -130,3 +130,17 @@ def test_feed_killed_mid_session_keeps_everything_it_reported(tmp_path):
         stored = sum(len(store.session_vitals(sid)) for sid in store.sessions()["session_id"])
         assert not store.active_sessions().empty, "killed mid-session"
     assert stored >= reported > 500
+
+
+def test_each_chair_gets_a_different_patient_while_there_are_enough():
+    course = recorded_dataset()
+    second = course.vitals.loc[course.vitals["session_id"] == "P01-S1"].assign(session_id="P01-S2")
+    second["timestamp"] += pd.Timedelta(days=1)  # P01's next infusion, before P02's first
+    sessions = pd.concat(
+        [course.sessions, pd.DataFrame({"session_id": ["P01-S2"], "patient_id": ["P01"]})], ignore_index=True
+    )
+    dataset = Dataset.of(pd.concat([course.vitals, second], ignore_index=True), course.events, sessions)
+    two = plan_replay(dataset, NOW, speed=600, chairs=2, stagger_min=0, tag="demo").sessions
+    assert sorted(two["patient_id"]) == ["P01", "P02"]
+    three = plan_replay(dataset, NOW, speed=600, chairs=3, stagger_min=0, tag="demo").sessions
+    assert len(three) == 3  # more chairs than patients: the repeat fills the last chair

@@ -547,7 +547,7 @@ def side_effect_figure(incidence: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(
         barmode="stack",
-        title="Side-effect incidence (share of sessions, by worst severity)",
+        title="Side-effect incidence, by worst severity",  # fits a half-width column; x says "% of sessions"
         xaxis={"title": "% of sessions", "ticksuffix": " %"},
         legend=_LEGEND_BELOW | {"traceorder": "normal"},
         **_COHORT_LAYOUT,

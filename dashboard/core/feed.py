@@ -62,11 +62,19 @@ class ReplayPlan:
 def plan_replay(
     dataset: Dataset, start: pd.Timestamp, speed: float, chairs: int, stagger_min: float, tag: str
 ) -> ReplayPlan:
-    """The first ``chairs`` sessions moved to begin at ``start`` (one every ``stagger_min``)."""
+    """The first ``chairs`` sessions moved to begin at ``start`` (one every ``stagger_min``).
+
+    One chair per patient while there are patients enough: a person cannot sit in two chairs at
+    once, and a demo that shows it would make staff doubt everything else on the screen.
+    """
     if speed <= 0:
         raise ValueError("speed must be positive")
-    first = dataset.vitals.groupby("session_id", sort=False)["timestamp"].min().sort_values()
-    chosen = first.iloc[:chairs]
+    first = dataset.vitals.groupby("session_id", sort=False, observed=True)["timestamp"].min().sort_values()
+    patient = dataset.sessions.drop_duplicates("session_id").set_index("session_id")["patient_id"]
+    ids = pd.Index(first.index.astype("str"))
+    owner = patient.reindex(ids).fillna(pd.Series(ids, index=ids))  # no patient id: its own owner
+    repeat = owner.duplicated().to_numpy()  # a patient's later sessions
+    chosen = pd.concat([first[~repeat], first[repeat]]).iloc[:chairs]
     lead = pd.Series(pd.to_timedelta(np.arange(len(chosen)) * stagger_min, unit="min"), index=chosen.index)
     shift = start + lead - chosen
     new_ids = pd.Series(chosen.index.astype("str") + f"-{tag}", index=chosen.index)

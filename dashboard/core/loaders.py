@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core.artifacts import ArtifactCells, artifact_frame, empty_artifacts
-from dashboard.core.assemble import concat, conformed, session_spans, sort_vitals
+from dashboard.core.assemble import concat, conformed, session_spans
 from dashboard.core.clean_vitals import clean_vitals
 from dashboard.core.columns import ColumnMap, map_columns
 from dashboard.core.csvlayout import Layout, sniff
@@ -127,7 +127,7 @@ def _load_vitals(
         buffer.filled(number, rows, ids)
         return artifacts, _by_line([*columns.problems, *found])
     frame, artifacts, problems = load_vitals(read_mapped(layout, columns), settings)
-    buffer.put(number, sort_vitals(frame), layout.name)
+    buffer.put(number, frame, layout.name)
     return artifacts, _by_line(problems)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.core.assemble import codes_in_order
+from dashboard.core.assemble import sort_vitals
 from dashboard.core.model import TIMESTAMP_DTYPE, VITALS, VITALS_COLUMNS, empty_frame
 from dashboard.core.problems import UnusableFileError
 
@@ -63,7 +63,9 @@ class VitalsBuffer:
         self._rows[number], self._ids[number] = rows, ids
 
     def put(self, number: int, frame: pd.DataFrame, name: str) -> None:
-        """Write a sorted vitals frame (``model.VITALS_COLUMNS``) of file ``name`` into slot ``number``."""
+        """Write a vitals frame (``model.VITALS_COLUMNS``) of file ``name`` into slot ``number``,
+        in (session, time) order as every slot is."""
+        frame = sort_vitals(frame)
         slot, rows = self.slot(number), len(frame)
         slot.check_room(rows, name)
         ids = frame["session_id"].astype("category").cat.categories
@@ -96,21 +98,30 @@ class VitalsBuffer:
         )
 
     def _in_order(self, files: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows of the filled slots, slot after slot in order of their first row, sorted if need be."""
-        order = sorted(files, key=self._first_key)
+        """Rows of the filled slots, slot after slot in order of their first row, sorted if need be.
+
+        Each slot is in order already (the fast path checks it, ``put`` sorts), so the slots are
+        in order together exactly when each one ends before the next begins: a check per file,
+        not per row."""
+        order = sorted(files, key=lambda number: self._key(number, 0))
         full = all(rows == capacity for rows, capacity in zip(self._rows, self._capacity, strict=True))
         session, time, values = self._session, self._time, self._values
         if order != files or not full:
             taken = np.concatenate([np.arange(self._start[n], self._start[n] + self._rows[n]) for n in order])
             session, time, values = session[taken], time[taken], _take_rows(values, taken)
-        if not codes_in_order(session, time):
+        apart = all(
+            self._key(before, self._rows[before] - 1) <= self._key(after, 0)
+            for before, after in zip(order, order[1:], strict=False)
+        )
+        if not apart:
             rows = np.lexsort((time, session))
             session, time, values = session[rows], time[rows], _take_rows(values, rows)
         return session, time, values
 
-    def _first_key(self, number: int) -> tuple[int, int]:
-        begin = self._start[number]
-        return int(self._session[begin]), int(self._time[begin])
+    def _key(self, number: int, row: int) -> tuple[int, int]:
+        """(session, time) of a slot's ``row``."""
+        at = self._start[number] + row
+        return int(self._session[at]), int(self._time[at])
 
 
 def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -3,10 +3,12 @@ time) order, whichever path each file took and however its lines end."""
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import dashboard.core.loaders as loaders
 from dashboard.core.loaders import load_dataset, load_file
@@ -88,3 +90,27 @@ def test_a_stream_that_cannot_seek_is_measured_and_loaded_all_the_same() -> None
     text = (HEADER + _rows("A", [60, 61])).encode()
     assert load_file(_Stream(text), "pipe.csv").frame["hr"].tolist() == [60, 61]
     assert load_dataset(vitals=[("pipe.csv", _Stream(text))]).vitals["hr"].tolist() == [60, 61]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode(),
+        lambda text: b"\xef\xbb\xbf" + text.encode(),  # UTF-8 with a byte-order mark
+        lambda text: text.replace("\n", "\r\n").encode(),  # Windows line ends
+        lambda text: text.replace("\n", "\r").encode(),  # old Mac line ends
+        lambda text: text.rstrip("\n").encode(),  # no line end after the last row
+        lambda text: ("VitalSignsCapture v1.005\n\n" + text).encode(),  # preamble above the header
+        lambda text: text.replace("A,", "Ä,").encode("latin-1"),  # Latin-1
+        lambda text: gzip.compress(text.encode()),
+        lambda text: text.encode("utf-16"),
+    ],
+)
+def test_a_file_on_disk_is_measured_as_it_loads_whatever_its_encoding_and_line_ends(tmp_path, encode) -> None:
+    data = encode(HEADER + _rows("A", [60, 61, 62]))
+    path = tmp_path / "v.csv"
+    path.write_bytes(data)
+    from_disk = load_dataset(vitals=[path])
+    assert [p for p in from_disk.problems if p.level == "fatal"] == []
+    assert from_disk.vitals["hr"].tolist() == [60, 61, 62]
+    pd.testing.assert_frame_equal(from_disk.vitals, load_file(data, "v.csv").frame)

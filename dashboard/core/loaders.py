@@ -29,7 +29,7 @@ from dashboard.core.assemble import concat, conformed, session_spans
 from dashboard.core.clean_vitals import clean_vitals
 from dashboard.core.columns import ColumnMap, map_columns
 from dashboard.core.csvlayout import Layout, sniff
-from dashboard.core.csvread import max_rows
+from dashboard.core.csvread import line_count
 from dashboard.core.kinds import KINDS, file_kind
 from dashboard.core.model import (
     EVENT_COLUMNS,
@@ -90,9 +90,10 @@ def _open(source: Source, name: str | None, kind: str | None) -> tuple[Layout, C
 
 
 def _measure(source: Source, name: str | None, kind: str | None) -> tuple[str, int]:
-    """A file's kind and, for vitals, its data lines: the most rows it can give (see vitals_buffer)."""
+    """A file's kind and, for vitals, its lines below the header: the most rows it can give (see
+    vitals_buffer)."""
     layout, _, kind = _open(source, name, kind)
-    return kind, max_rows(layout) if kind == "vitals" else 0
+    return kind, line_count(layout.body) - 1 if kind == "vitals" else 0
 
 
 def _load(

@@ -28,7 +28,7 @@ Semantics (the protocol file's header has the rule fields):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -36,7 +36,7 @@ import pandas as pd
 
 from dashboard.core.baseline import session_baselines
 from dashboard.core.episodes import gap_starts, latch, run_bounds, run_extreme, segment_starts
-from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, conform, empty_frame
+from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, conform, empty_frame, utc_times
 from dashboard.core.protocol import CuffSettings, Protocol, Rule
 from dashboard.core.session_arrays import NEVER, SessionArrays, session_arrays
 
@@ -104,6 +104,11 @@ class _Readings:
         """Each session's first reading (sessions without any left out)."""
         return (np.cumsum(self.per_session) - self.per_session)[self.per_session > 0]
 
+    @property
+    def last_of_session(self) -> np.ndarray:
+        """Each session's last reading (sessions without any left out)."""
+        return (np.cumsum(self.per_session) - 1)[self.per_session > 0]
+
 
 def detect_alerts(
     vitals: pd.DataFrame | SessionArrays,
@@ -142,7 +147,7 @@ def detect_alerts(
     found = pd.concat(parts, ignore_index=True)
     found["session_id"] = cohort.rows.ids[found.pop("code").to_numpy()]
     for column in ("start", "onset", "end"):
-        found[column] = pd.to_datetime(found[column], unit="us", utc=True)
+        found[column] = utc_times(found[column].to_numpy(dtype=np.int64))
     alerts = conform(found, ALERT_COLUMNS).sort_values(["session_id", "start"], kind="stable")
     return alerts.reset_index(drop=True)
 
@@ -215,7 +220,7 @@ def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
         session, time = placed.session, placed.time
         joins_until = _cuff_due(time, cohort.infusion_end[session], protocol.cuff, _CUFF_JOIN_INTERVALS)
         starts = segment_starts(session, time, joins_until)
-    return _Readings(rows, value, starts, per_session, picked, skipped)
+    return replace(placed, segment_start=starts)
 
 
 def _mended_starts(cohort: _Cohort, empty: np.ndarray, readings: _Readings) -> np.ndarray:
@@ -253,7 +258,7 @@ def _baselines(
     if not rising:
         return {}
     if table is None:
-        table = session_baselines(cohort.rows, sessions, protocol.baseline.window_min)
+        table = session_baselines(cohort.rows, sessions, protocol.baseline.window_min, sorted(rising))
     return {vital: table[vital].reindex(cohort.rows.ids).to_numpy(dtype="float64") for vital in rising}
 
 
@@ -318,7 +323,7 @@ def _signal_loss(
     gap = np.setdiff1d(np.flatnonzero(r.segment_start), r.first_of_session, assume_unique=True)
     waits = [(r.session_at(gap), r.time_at(gap - 1), r.time_at(gap))]
     if now is not None:
-        last = (np.cumsum(r.per_session) - 1)[r.per_session > 0]
+        last = r.last_of_session
         waits.append((r.session_at(last), r.time_at(last), np.full(len(last), now)))
     never = _never_measured(vital, readings, cohort)
     never_end = cohort.rows.last[never] if now is None else np.full(len(never), now)

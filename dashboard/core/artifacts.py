@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from dashboard.core.model import ARTIFACT_COLUMNS, CUFF, VITALS, conform, empty_frame, vitals_table
+from dashboard.core.model import ARTIFACT_COLUMNS, CUFF, VITALS, conform, empty_frame, utc_times, vitals_table
 from dashboard.core.problems import Problem
 
 
@@ -99,7 +99,7 @@ def artifact_frame(cells: Sequence[ArtifactCells]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "session_id": joined["session_id"],
-            "timestamp": pd.DatetimeIndex(joined["timestamp"]).tz_localize("UTC"),
+            "timestamp": utc_times(joined["timestamp"]),
             "vital": np.asarray(VITALS, dtype=object)[joined["vital"]],
             "value": joined["value"],
             "reason": np.asarray(_REASONS, dtype=object)[joined["reason"]],

@@ -81,6 +81,8 @@ def line_count(data: bytes) -> int:
 
 
 def _data_lines(layout: Layout) -> int:
+    """Lines below the header counted at line feeds only: the rows pyarrow must have read for its
+    row numbers to be editor lines (``line_count`` counts carriage returns too)."""
     body = layout.body
     return _count(body, b"\n") + (0 if body.endswith(b"\n") else 1) - 1
 

@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from dashboard.core.problems import Problem
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+
+
+def utc_times(micros: np.ndarray) -> pd.DatetimeIndex:
+    """int64 µs since the epoch (the arrays the core computes on) as the model's UTC timestamps."""
+    return pd.DatetimeIndex(np.asarray(micros).view("datetime64[us]"), dtype=TIMESTAMP_DTYPE)
 
 
 @dataclass(frozen=True)

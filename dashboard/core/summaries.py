@@ -15,7 +15,7 @@ import pandas as pd
 
 from dashboard.core.alerts import alert_counts
 from dashboard.core.baseline import session_baselines
-from dashboard.core.model import SEVERITIES, Dataset
+from dashboard.core.model import SEVERITIES, Dataset, utc_times
 from dashboard.core.protocol import Protocol
 from dashboard.core.session_arrays import SessionArrays, session_arrays
 
@@ -56,8 +56,8 @@ def summarize_sessions(
     info = sessions.drop_duplicates("session_id").set_index("session_id").reindex(ids)
     per_session = pd.DataFrame(
         {
-            "first": _times(rows.first),
-            "last": _times(rows.last),
+            "first": utc_times(rows.first),
+            "last": utc_times(rows.last),
             "n_readings": rows.count("sbp"),
             "min_spo2": rows.reduce("spo2", np.fmin),
             **{f"peak_{vital}": rows.reduce(vital, np.fmax) for vital in ("sbp", "dbp", "hr")},
@@ -66,7 +66,7 @@ def summarize_sessions(
     ).reindex(ids)
     start = info["infusion_start"].fillna(per_session["first"])
     if baselines is None:
-        baselines = session_baselines(rows, sessions, protocol.baseline.window_min)
+        baselines = session_baselines(rows, sessions, protocol.baseline.window_min, SUMMARY_BASELINES)
     baseline = baselines.reindex(ids)
     peak = per_session.rename(columns=lambda column: column.removeprefix("peak_"))
     cuff = _cuff_sbp(rows)
@@ -134,16 +134,11 @@ def _cuff_sbp(rows: SessionArrays) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "session_id": rows.ids[session],
-            "timestamp": _times(time),
+            "timestamp": utc_times(time),
             "sbp": sbp[at],
             "held_min": (held_until - time) / 60e6,
         }
     )
-
-
-def _times(micros: np.ndarray) -> pd.DatetimeIndex:
-    """int64 µs since the epoch as the model's UTC timestamps."""
-    return pd.DatetimeIndex(micros.astype("datetime64[us]")).tz_localize("UTC")
 
 
 def _peak_times(cuff: pd.DataFrame) -> pd.Series:

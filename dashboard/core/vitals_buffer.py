@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.assemble import sort_vitals
-from dashboard.core.model import TIMESTAMP_DTYPE, VITALS, VITALS_COLUMNS, empty_frame
+from dashboard.core.model import VITALS, VITALS_COLUMNS, empty_frame, utc_times
 from dashboard.core.problems import UnusableFileError
 
 _CODE = np.int32
@@ -90,7 +90,7 @@ class VitalsBuffer:
         session, time, values = self._in_order(files)
         keys = {
             "session_id": pd.Categorical.from_codes(session, dtype=pd.CategoricalDtype(ids), validate=False),
-            "timestamp": pd.DatetimeIndex(time.view("datetime64[us]"), dtype=TIMESTAMP_DTYPE).array,
+            "timestamp": utc_times(time).array,
         }
         # Joined, not inserted: DataFrame.insert copies its column, concat keeps every array as it is.
         return pd.concat(

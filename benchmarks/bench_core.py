@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
-from dashboard.core.simulate import simulate_sessions, write_dataset
+from dashboard.core.simulate.simulator import simulate_sessions, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -42,9 +42,9 @@ def main() -> None:
 def run(refreshes: int) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.core.feed import FEED_USER, plan_replay
-    from dashboard.core.overview import chair_facts
-    from dashboard.core.simulate import simulate_cohort
+    from dashboard.core.live.feed import FEED_USER, plan_replay
+    from dashboard.core.live.overview import chair_facts
+    from dashboard.core.simulate.simulator import simulate_cohort
     from dashboard.core.store import open_store
     from dashboard.ui import live
 

@@ -27,7 +27,7 @@ import pandas as pd
 from hl7.mllp import open_hl7_connection
 from sqlalchemy import select
 
-from dashboard.core.hl7_listener import Hl7Listener
+from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.store import open_store
 from dashboard.core.store.models import Vitals
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.core.exports import to_safe_csv
-from dashboard.core.loaders import load_dataset, load_paths
+from dashboard.core.analysis.pipeline import Analysis, analyse
+from dashboard.core.analysis.protocol import ProtocolError, load_protocol
+from dashboard.core.export.exports import to_safe_csv
+from dashboard.core.loading.loaders import load_dataset, load_paths
+from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import Dataset
-from dashboard.core.pipeline import Analysis, analyse
 from dashboard.core.problems import Problem
-from dashboard.core.protocol import ProtocolError, load_protocol
-from dashboard.core.simulate import simulate_sessions, write_dataset
-from dashboard.core.timestamps import LoadSettings
+from dashboard.core.simulate.simulator import simulate_sessions, write_dataset
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 COUNTED_LEVELS = ("fatal", "error", "artifact")  # warnings are shown but keep a file "clean"
@@ -42,17 +42,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Commands that run against the session store: (module, function adding their options, help).
 _STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
     "feed": (
-        "dashboard.core.feed",
+        "dashboard.core.live.feed",
         "add_feed_arguments",
         "replay sample sessions into the store as live chairs",
     ),
     "ingest": (
-        "dashboard.core.ingest",
+        "dashboard.core.live.ingest",
         "add_ingest_arguments",
         "follow growing monitor CSV exports into the store",
     ),
     "hl7-listen": (
-        "dashboard.core.hl7_listener",
+        "dashboard.core.interop.mllp_listener",
         "add_hl7_arguments",
         "receive monitor vitals as HL7 v2 ORU^R01 over MLLP",
     ),

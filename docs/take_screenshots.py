@@ -104,7 +104,7 @@ def _start_feed(data_dir: Path) -> threading.Thread:
     """The feed's replay (``python -m dashboard feed --speed 10``) of a few sample sessions from
     minute 42 on, in a background thread writing to the app's store."""
     sys.path.insert(0, str(ROOT))
-    from dashboard.core.feed import plan_replay, replay
+    from dashboard.core.live.feed import plan_replay, replay
     from dashboard.core.model import (
         EVENT_COLUMNS,
         SESSION_COLUMNS,
@@ -219,10 +219,10 @@ def _save(page: Page, name: str) -> None:
 def _busiest_session() -> str:
     """The sample session with the most alerts: the one that shows most of the chart's features."""
     sys.path.insert(0, str(ROOT))
-    from dashboard.core.loaders import load_paths
-    from dashboard.core.pipeline import analyse
-    from dashboard.core.protocol import load_protocol
-    from dashboard.core.timestamps import LoadSettings
+    from dashboard.core.analysis.pipeline import analyse
+    from dashboard.core.analysis.protocol import load_protocol
+    from dashboard.core.loading.loaders import load_paths
+    from dashboard.core.loading.timestamps import LoadSettings
 
     dataset = load_paths(sorted((ROOT / "sample_data").glob("*.csv")), LoadSettings())
     summary = analyse(dataset, load_protocol()).summary

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.core.model import VITALS_COLUMNS, conform
 from dashboard.core.store import Store, open_store
+from tests.paths import APP
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 CHAIRS = "app_pages/chairs.py"
 LIVE_SESSION = "app_pages/live_session.py"
 AUDIT = "app_pages/audit.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.overview import chair_facts
+from dashboard.core.live.overview import chair_facts
 from dashboard.ui import chair_tiles, data, live
 
 LIVE_SESSION_PAGE = "app_pages/live_session.py"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.baseline import session_baselines
-from dashboard.core.charts import session_figure
-from dashboard.core.overview import chair_facts, infusion_state
+from dashboard.core.analysis.baseline import session_baselines
+from dashboard.core.charts.figures import session_figure
+from dashboard.core.live.overview import chair_facts, infusion_state
 from dashboard.ui import chair_tiles, data, identity, live, live_forms
 
 st.title("Live session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.pseudonymise import pseudonym_key, pseudonymised_export
+from dashboard.core.export.pseudonymise import pseudonym_key, pseudonymised_export
 from dashboard.ui import cohort_view, components, data, filters
 
 st.title("Review sessions")

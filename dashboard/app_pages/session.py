@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.charts import session_figure
+from dashboard.core.charts.figures import session_figure
 from dashboard.ui import components, data, reports
 
 current = data.current()

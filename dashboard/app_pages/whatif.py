@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.charts import burden_comparison_figure
-from dashboard.core.protocol import ProtocolError, load_protocol
+from dashboard.core.analysis.protocol import ProtocolError, load_protocol
+from dashboard.core.charts.figures import burden_comparison_figure
 from dashboard.ui import components, data
 
 EDITOR = "rules_editor"

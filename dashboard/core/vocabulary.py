@@ -7,13 +7,12 @@ category ``unknown`` so nothing a nurse charted disappears.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import pandas as pd
+
+from dashboard.core import reference
 
 UNKNOWN = "unknown"
 _SEVERITY_WORDS = {"mild": "mild", "moderate": "moderate", "severe": "severe"}
@@ -32,8 +31,7 @@ class Term:
 
 @cache
 def _rows() -> tuple[dict[str, str], ...]:
-    text = resources.files("dashboard.core").joinpath("data/vocabulary.csv").read_text("utf-8")
-    return tuple(csv.DictReader(io.StringIO(text)))
+    return tuple(reference.csv_rows("vocabulary.csv"))
 
 
 @cache

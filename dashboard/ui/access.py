@@ -9,22 +9,18 @@ to require a login without a provider, the app refuses to show anything rather t
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from dashboard.core import settings
 from dashboard.ui import identity
-
-REQUIRE_ENV = "DASHBOARD_REQUIRE_LOGIN"
-_YES = ("1", "true", "yes", "on")
 
 
 def login_required() -> bool:
-    if os.environ.get(REQUIRE_ENV, "").strip().lower() in _YES:
+    if settings.login_required_by_environment():
         return True
     try:
-        return str(st.secrets.get("require_login", "")).strip().lower() in _YES
+        return settings.is_yes(st.secrets.get("require_login", ""))
     except StreamlitSecretNotFoundError:  # no secrets file
         return False
 
@@ -36,9 +32,9 @@ def gate() -> None:
     st.title("Ketamine session monitor")
     if not identity.oidc_configured():
         st.error(
-            f"This app requires a login ({REQUIRE_ENV} or require_login in the secrets) but no identity "
-            "provider is configured. Add an [auth] section to .streamlit/secrets.toml; see the README, "
-            "section Security.",
+            f"This app requires a login ({settings.REQUIRE_LOGIN_ENV} or require_login in the secrets) "
+            "but no identity provider is configured. Add an [auth] section to .streamlit/secrets.toml; "
+            "see the README, section Security.",
             icon=":material/lock:",
         )
         st.stop()

@@ -6,16 +6,15 @@ st.text or markdown-free widgets, never as HTML.
 
 from __future__ import annotations
 
-import os
 import re
 import zoneinfo
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.exports import NOT_A_DEVICE, to_safe_csv
+from dashboard.core import settings
+from dashboard.core.export.exports import NOT_A_DEVICE, to_safe_csv
 from dashboard.core.problems import Problem, problems_frame
-from dashboard.core.store.engine import DATA_DIR_ENV, DEFAULT_DATA_DIR
 from dashboard.ui import data
 
 _TIME = "YYYY-MM-DD HH:mm:ss"
@@ -25,8 +24,7 @@ _CLOCK = "HH:mm:ss"  # within one session the date is in the caption
 def sidebar_notice() -> None:
     with st.sidebar:
         st.warning(NOT_A_DEVICE, icon=":material/info:")
-        folder = os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
-        st.caption(f"Data folder ({DATA_DIR_ENV}): {plain(folder)}")
+        st.caption(f"Data folder ({settings.DATA_DIR_ENV}): {plain(settings.data_dir())}")
 
 
 def csv_download(where, label: str, frame: pd.DataFrame, file_name: str, **layout) -> None:

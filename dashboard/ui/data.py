@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.loaders import load_paths
+from dashboard.core.analysis.pipeline import Analysis, analyse, compare_protocols
+from dashboard.core.analysis.protocol import Protocol, load_protocol
+from dashboard.core.loading.loaders import load_paths
+from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import Dataset
-from dashboard.core.pipeline import Analysis, analyse, compare_protocols
-from dashboard.core.protocol import Protocol, load_protocol
-from dashboard.core.simulate import SAMPLE_DIR
-from dashboard.core.timestamps import LoadSettings
+from dashboard.core.settings import SAMPLE_DIR
 
 _KEEP_DATASETS = 4  # loaded datasets kept in memory, most recently used first
 

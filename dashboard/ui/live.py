@@ -7,17 +7,14 @@ session shares one connection pool and one in-memory copy of the live sessions' 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.live_data import LiveFollower, LiveSnapshot
-from dashboard.core.overview import alert_texts
-from dashboard.core.protocol import Protocol, load_protocol
+from dashboard.core import settings
+from dashboard.core.analysis.protocol import Protocol, load_protocol
+from dashboard.core.live.follower import LiveFollower, LiveSnapshot
+from dashboard.core.live.overview import alert_texts
 from dashboard.core.store import Store, open_store
-from dashboard.core.store.engine import DATA_DIR_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, SQLITE_FILE
 from dashboard.core.store.engine import database_url as store_url
 from dashboard.ui import components
 
@@ -45,8 +42,7 @@ def _follower(url: str) -> LiveFollower:
 
 def anything_live() -> bool:
     """Whether a session is live, without creating an empty store just to ask."""
-    folder = Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser()
-    if not os.environ.get(DATABASE_URL_ENV) and not (folder / SQLITE_FILE).exists():
+    if not settings.configured_database_url() and not settings.sqlite_path().exists():
         return False
     return not store().active_sessions().empty
 

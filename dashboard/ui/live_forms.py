@@ -14,8 +14,8 @@ import uuid
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.live.overview import NOT_STARTED, alert_texts
 from dashboard.core.model import PRIORITIES, SEVERITIES
-from dashboard.core.overview import NOT_STARTED, alert_texts
 from dashboard.core.store import EntryError, Store
 from dashboard.core.vocabulary import vocabulary
 from dashboard.ui.components import plain

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core.charts import PRIORITY_COLOURS
+from dashboard.core.charts.figures import PRIORITY_COLOURS
+from dashboard.core.settings import SQLITE_FILE
 from dashboard.core.store import open_store
-from dashboard.core.store.engine import SQLITE_FILE
 from dashboard.ui.live import REFRESH_S
 from tests.e2e.harness import ROOT, app_environment, expect, open_app, wait_until_idle
 from tests.live_app import add_reading, start_chair

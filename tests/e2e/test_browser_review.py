@@ -7,7 +7,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from dashboard.core.protocol import load_protocol
+from dashboard.core.analysis.protocol import load_protocol
 from dashboard.ui.data import SAMPLE_DIR
 from tests.e2e.harness import download, expect, go_to, grid_rows, open_app, upload
 

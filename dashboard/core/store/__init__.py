@@ -5,8 +5,7 @@ from dashboard.core.store.repository import (
     EntryError,
     IngestPosition,
     Store,
-    alert_keys,
     open_store,
 )
 
-__all__ = ["AlreadyAmendedError", "EntryError", "IngestPosition", "Store", "alert_keys", "open_store"]
+__all__ = ["AlreadyAmendedError", "EntryError", "IngestPosition", "Store", "open_store"]

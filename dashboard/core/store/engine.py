@@ -10,16 +10,11 @@ survives a power cut, not only a crash) and write transactions that take the wri
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-DATA_DIR_ENV = "DASHBOARD_DATA_DIR"
-DATABASE_URL_ENV = "DASHBOARD_DATABASE_URL"
-DEFAULT_DATA_DIR = Path.home() / ".ketamine-dashboard"
-SQLITE_FILE = "store.sqlite3"
+from dashboard.core import settings
+
 BUSY_TIMEOUT_MS = 30_000
 
 # Connection option that marks a transaction as a writer (SQLite: BEGIN IMMEDIATE).
@@ -29,12 +24,12 @@ WRITE_OPTION = "store_write"
 def database_url(url: str | None = None) -> str:
     """The store's URL: the argument, else ``DASHBOARD_DATABASE_URL``, else the SQLite file
     in ``DASHBOARD_DATA_DIR`` (default ``~/.ketamine-dashboard``), whose folder is created."""
-    url = url or os.environ.get(DATABASE_URL_ENV)
+    url = url or settings.configured_database_url()
     if url:
         return _with_psycopg_driver(url)
-    folder = Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / SQLITE_FILE}"
+    path = settings.sqlite_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
 
 
 def create_store_engine(url: str) -> Engine:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, Select, Table, and_, case, func, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.core.alerts import still_sounding
+from dashboard.core.analysis.alerts import alert_keys, still_sounding
 from dashboard.core.model import (
     ALERT_COLUMNS,
     EVENT_COLUMNS,
@@ -133,16 +133,6 @@ def open_store(url: str | None = None) -> Store:
     engine = create_store_engine(database_url(url))
     upgrade(engine)
     return Store(engine)
-
-
-def alert_keys(alerts: pd.DataFrame) -> pd.Series:
-    """The stable identity of each alert episode: session, rule and start of the breach.
-
-    The alert engine recomputes episodes from the vitals; since vitals are append-only, an
-    episode's start never moves, so every screen derives the same key for the same episode.
-    """
-    start = alerts["start"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return alerts["session_id"].astype("str") + "|" + alerts["rule"].astype("str") + "|" + start
 
 
 class Store:

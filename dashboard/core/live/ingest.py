@@ -1,0 +1,203 @@
+"""Follow CSV exports that a monitor keeps appending to, storing each new complete row once.
+
+Each poll reads a file from the byte offset stored with the rows already ingested, up to its
+last newline (a row still being written waits for the next poll), and hands the loaders the
+file's header followed by the new lines, so every format the loaders accept can be followed.
+Rows and the new offset are committed together: a watcher killed at any moment resumes where
+the stored rows end. Bad rows are reported with their line in the file and skipped; they never
+stop the watch. Reports name files and lines only, never the patient.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.core.loading.csvlayout import sniff
+from dashboard.core.loading.loaders import load_file
+from dashboard.core.loading.timestamps import LoadSettings
+from dashboard.core.model import EVENT_COLUMNS, VITALS_COLUMNS, empty_frame
+from dashboard.core.problems import Problem, UnusableFileError
+from dashboard.core.store import IngestPosition, Store, open_store
+
+INGEST_USER = "ingest"
+# Headers are kept as latin-1 text: it maps every byte to one character, so the exact bytes
+# of any encoding come back when the header is prepended to the next lines.
+_HEADER_CODEC = "latin-1"
+
+
+@dataclass(frozen=True)
+class NewLines:
+    """The complete lines a file gained since ``before``, behind its header (``prefix``)."""
+
+    prefix: bytes
+    body: bytes
+    before: IngestPosition | None
+    after: IngestPosition
+
+
+class Watcher:
+    """Polls the CSV files of one folder into the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        folder: Path,
+        settings: LoadSettings,
+        report: Callable[[Problem], None],
+        pattern: str = "*.csv",
+    ) -> None:
+        self.store, self.folder, self.settings, self.report, self.pattern = (
+            store,
+            folder,
+            settings,
+            report,
+            pattern,
+        )
+
+    def poll(self) -> int:
+        """Ingest what every file gained since the last poll; returns the rows stored."""
+        return sum(self._ingest(path) for path in sorted(self.folder.glob(self.pattern)) if path.is_file())
+
+    def _ingest(self, path: Path) -> int:
+        key = str(path.resolve())
+        position = self.store.ingest_position(key)
+        try:
+            new = new_lines(path, position, self.report)
+            if new is None:
+                return 0
+            vitals, events = self._parse(path.name, new)
+        except UnusableFileError as error:
+            self.report(error.problem)
+            return 0
+        stored = self.store.ingest_batch(key, new.before, new.after, vitals, events, user=INGEST_USER)
+        return len(vitals) + len(events) if stored else 0
+
+    def _parse(self, name: str, new: NewLines) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Vitals and events of the new lines; problems reported with their line in the file."""
+        vitals, events = empty_frame(VITALS_COLUMNS), empty_frame(EVENT_COLUMNS)
+        if not new.body.strip():
+            return vitals, events
+        loaded = load_file(new.prefix + new.body, name, self.settings)
+        header_lines = new.prefix.count(b"\n")
+        lines_before = new.after.lines - new.body.count(b"\n")
+        for problem in loaded.problems:
+            if problem.line is not None and problem.line > header_lines:
+                problem = replace(problem, line=lines_before + problem.line - header_lines)
+            self.report(problem)
+        if loaded.kind == "sessions":
+            self.report(_warning(name, "is a sessions file, not followed", "vitals or events exports"))
+        if loaded.kind == "vitals":
+            return loaded.frame, events
+        return vitals, (loaded.frame if loaded.kind == "events" else events)
+
+
+def new_lines(
+    path: Path, position: IngestPosition | None, report: Callable[[Problem], None]
+) -> NewLines | None:
+    """The complete lines after ``position`` (None when there are none yet)."""
+    before = position
+    if position is not None and path.stat().st_size < position.offset:
+        report(
+            _warning(
+                path.name,
+                "is shorter than the part already stored (replaced or truncated)",
+                "an export that only grows; reading it again from the start",
+            )
+        )
+        position = None
+    offset = 0 if position is None else position.offset
+    with path.open("rb") as file:
+        file.seek(offset)
+        data = file.read()
+    complete = data[: data.rfind(b"\n") + 1]
+    if not complete:
+        return None
+    if position is None:
+        header_lines = sniff(complete, path.name).header_line
+        cut = _end_of_line(complete, header_lines)
+        prefix, body, lines = complete[:cut], complete[cut:], header_lines
+        if not body.strip():  # the header is only trusted once rows follow it
+            return None
+    else:
+        prefix, body, lines = position.header.encode(_HEADER_CODEC), complete, position.lines
+    after = IngestPosition(
+        offset=offset + len(complete), lines=lines + body.count(b"\n"), header=prefix.decode(_HEADER_CODEC)
+    )
+    return NewLines(prefix=prefix, body=body, before=before, after=after)
+
+
+def watch(
+    store: Store,
+    folder: Path,
+    settings: LoadSettings,
+    report: Callable[[Problem], None],
+    interval_s: float = 2.0,
+    on_poll: Callable[[int], None] = lambda stored: None,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> None:
+    """Poll ``folder`` every ``interval_s`` seconds while ``keep_going()``."""
+    watcher = Watcher(store, folder, settings, report)
+    while keep_going():
+        on_poll(watcher.poll())
+        time.sleep(interval_s)
+
+
+def ingest_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m dashboard ingest``: see ``add_ingest_arguments``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard ingest", description=add_ingest_arguments.__doc__
+    )
+    add_ingest_arguments(parser)
+    return run_ingest(parser.parse_args(argv))
+
+
+def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    """Follow the CSV exports in a folder that a monitor keeps appending to; store new rows once."""
+    parser.add_argument("--watch", required=True, metavar="DIR", help="folder of CSV files to follow")
+    parser.add_argument(
+        "--interval", type=float, default=2.0, metavar="SECONDS", help="poll interval (default 2)"
+    )
+    parser.add_argument("--timezone", default="UTC", help="time zone of naive timestamps (default UTC)")
+    parser.add_argument("--dayfirst", action="store_true", help="read 01/02/2026 as 1 February")
+    parser.add_argument(
+        "--database", metavar="URL", help="store URL (default: DASHBOARD_DATABASE_URL or local file)"
+    )
+    parser.set_defaults(run=run_ingest)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    folder = Path(args.watch)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder", file=sys.stderr)
+        return 2
+    settings = LoadSettings(timezone=args.timezone, dayfirst=args.dayfirst)
+    with open_store(args.database) as store:
+        try:
+            watch(
+                store, folder, settings,
+                report=lambda problem: print(problem, file=sys.stderr, flush=True),
+                interval_s=args.interval,
+                on_poll=lambda stored: stored and print(f"stored {stored} new rows", flush=True),
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            print("stopped; the next run resumes after the last stored row", file=sys.stderr)
+    return 0
+
+
+def _end_of_line(data: bytes, lines: int) -> int:
+    """Byte index just after the ``lines``-th newline."""
+    cut = 0
+    for _ in range(lines):
+        cut = data.index(b"\n", cut) + 1
+    return cut
+
+
+def _warning(file: str, message: str, expected: str) -> Problem:
+    return Problem(file=file, line=None, column=None, message=message, expected=expected, level="warning")

@@ -1,0 +1,117 @@
+"""The Review page, driven through AppTest as a user would: sample data, uploads, filters, a row click."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.ui import filters
+from tests.paths import APP
+
+BAD_VITALS = (
+    b"session_id,timestamp,hr,sbp,dbp,map,spo2,rr\n"
+    b"U1,2026-03-02T09:00:00Z,72,128,82,97,98,14\n"
+    b"U1,not a time,73,,,,98,14\n"
+    b"U1,2026-03-02T09:00:10Z,74,,,,98,14\n"
+)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def _summary(at: AppTest):
+    return next(df.value for df in at.dataframe if "session_id" in df.value.columns)
+
+
+def test_app_opens_on_the_sample_data_without_configuration(app):
+    assert not app.exception
+    assert app.title[0].value == "Review sessions"
+    assert len(_summary(app)) > 10
+    assert any("sample data" in c.value for c in app.caption)
+
+
+def test_every_page_says_it_is_decision_support_not_a_device(app):
+    assert any("not a medical device" in w.value for w in app.sidebar.warning)
+
+
+def test_malformed_upload_shows_line_numbered_error_and_no_traceback(app):
+    app.file_uploader(key="up_files").upload("bad_vitals.csv", BAD_VITALS, "text/csv").run()
+    assert not app.exception
+    reports = [df.value for df in app.dataframe if {"line", "message"} <= set(df.value.columns)]
+    assert reports and 3 in reports[0]["line"].tolist()
+    assert list(_summary(app)["session_id"]) == ["U1"]  # the valid rows were kept
+
+
+def test_unusable_upload_says_why_and_keeps_the_page(app):
+    app.file_uploader(key="up_files").upload("empty.csv", b"", "text/csv").run()
+    assert not app.exception
+    assert app.error  # a red notice, and the reason in the file table
+    status = next(df.value for df in app.dataframe if "result" in df.value.columns).set_index("file")
+    assert status.loc["empty.csv", "result"] == "could not be used"
+    assert "empty" in status.loc["empty.csv", "reason"]
+
+
+def test_file_names_and_cell_values_never_reach_markdown(app):
+    link = "![x](http://example.invalid/t.png)"
+    app.file_uploader(key="up_files").upload(f"{link}.csv", b"", "text/csv").run()
+    shown = [e.value for e in app.error] + [c.value for c in app.caption] + [m.value for m in app.markdown]
+    assert not any(link in text for text in shown)
+
+
+def test_alerts_filter_narrows_the_table(app):
+    everything = len(_summary(app))
+    app.selectbox(key="f_alerts").set_value("Without alerts").run()
+    quiet = _summary(app)
+    assert len(quiet) < everything
+    assert (quiet[["alerts_high", "alerts_medium", "alerts_low"]].sum(axis=1) == 0).all()
+
+
+def test_clicking_a_row_opens_that_sessions_detail(app):
+    second = _summary(app)["session_id"].iloc[1]
+    app.session_state["summary_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Session detail"
+    assert app.selectbox(key="session_picker").value == second
+
+
+def test_cohort_charts_are_drawn(app):
+    assert len(app.get("plotly_chart")) >= 4
+
+
+def _sessions_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "session_id": ["A", "B", "C"],
+            "patient_id": ["P1", "P1", "P2"],
+            "chair": ["Chair 1", "Chair 2", "Chair 1"],
+            "indication": ["TRD", "TRD", "PTSD"],
+            "start": pd.to_datetime(["2026-03-01T23:30:00Z", "2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"]),
+            "alerts_high": [0, 1, 0],
+            "alerts_medium": [0, 0, 2],
+            "alerts_low": [0, 0, 0],
+        }
+    )
+
+
+def test_date_filter_uses_the_clinic_day_not_the_utc_day():
+    table = _sessions_table()
+    chosen = filters.Filters(dates=(dt.date(2026, 3, 2), dt.date(2026, 3, 2)))
+    # 23:30 UTC on 1 March is already 2 March in Berlin
+    assert filters.apply(table, chosen, "Europe/Berlin")["session_id"].tolist() == ["A", "B"]
+    assert filters.apply(table, chosen, "UTC")["session_id"].tolist() == ["B"]
+
+
+def test_filters_combine_and_an_empty_choice_filters_nothing():
+    table = _sessions_table()
+    assert len(filters.apply(table, filters.Filters(), "UTC")) == 3
+    chosen = filters.Filters(chairs=("Chair 1",), alerts="With alerts")
+    assert filters.apply(table, chosen, "UTC")["session_id"].tolist() == ["C"]
+    assert filters.apply(table, filters.Filters(alerts="High-priority alerts"), "UTC")[
+        "session_id"
+    ].tolist() == ["B"]

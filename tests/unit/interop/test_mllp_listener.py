@@ -1,0 +1,281 @@
+"""The MLLP listener over a real TCP socket, talking to python-hl7's own MLLP client."""
+
+from __future__ import annotations
+
+import asyncio
+
+import hl7
+import pandas as pd
+import pytest
+from hl7.mllp import open_hl7_connection
+from sqlalchemy.exc import OperationalError
+
+from dashboard.core.interop.mllp_listener import Hl7Listener, add_hl7_arguments
+from dashboard.core.store import EntryError, open_store
+from tests.paths import REALDATA as SHARED_REALDATA
+
+REALDATA = SHARED_REALDATA / "hl7v2-pcd01"
+NURSE = "nurse.a"
+
+# Every real message, the bed or device it names, and what a person reading it expects stored.
+REAL_MESSAGES = {
+    "ipf_valid-pcd01-request.hl7v2": (
+        "0123456789ABCDEF",
+        [("2009-08-13T09:57:15+05:00", {"sbp": 120, "dbp": 80, "map": 100})],
+    ),
+    "ipf_valid-pcd01-request2.hl7v2": ("3 WEST ICU^3001^1", [("2008-12-11T14:45:00Z", {"hr": 60})]),
+    "ipf_valid-pcd01-MaximumRequest2.hl7": (
+        "B1",
+        [("2009-08-13T09:57:15+05:00", {"map": 100}), ("2009-08-13T09:57:25+05:00", {"sbp": 140})],
+    ),
+    "ipf_valid-bp-continua-wan.hl7v2": (
+        "0123456789ABCDEF",
+        [("2009-08-13T09:57:15Z", {"sbp": 120, "dbp": 80, "map": 100})],
+    ),
+    "ipf_valid-oximeter-continua-wan.hl7v2": ("0123456789ABCDEF", [("2009-07-15T07:07:07Z", {"spo2": 80.5})]),
+}
+
+ORU = (
+    "MSH|^~\\&|Mon^0011223344556677^EUI-64||||20260302090100+0000||ORU^R01^ORU_R01|{id}|P|2.6\r"
+    "PV1||O|{bed}\r"
+    "OBR|1|||182777000^monitoring|||20260302090000+0000\r"
+    "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|{hr}|/min^/min^UCUM|||||{status}"
+)
+
+
+def oru(bed: str = "Bed 4", hr: str = "72", status: str = "R", control_id: str = "C1") -> bytes:
+    return ORU.format(bed=bed, hr=hr, status=status, id=control_id).encode()
+
+
+@pytest.fixture
+def store(database_url):
+    with open_store(database_url) as store:
+        yield store
+
+
+def exchange(store, frames: list[tuple[str, bytes]]) -> list[hl7.Message]:
+    """Send each frame on one connection ("block": MLLP-wrapped by the client; "raw": as is)."""
+
+    async def run() -> list[hl7.Message]:
+        server = await Hl7Listener(store).start("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            reader, writer = await open_hl7_connection("127.0.0.1", port)
+            acks = []
+            for how, data in frames:
+                writer.writeblock(data) if how == "block" else writer.write(data)
+                await writer.drain()
+                acks.append(await asyncio.wait_for(reader.readmessage(), timeout=30))
+            writer.close()
+            await writer.wait_closed()
+        return acks
+
+    return asyncio.run(run())
+
+
+def ack_code(ack: hl7.Message) -> str:
+    return str(ack.segment("MSA")(1))
+
+
+def err_codes(ack: hl7.Message) -> list[str]:
+    return [seg.extract_field(1, 3, 1, 1) for seg in ack if str(seg[0]) == "ERR"]
+
+
+def expected_frame(session_id: str, rows: list[tuple[str, dict]]) -> pd.DataFrame:
+    records = [
+        {"session_id": session_id, "timestamp": pd.Timestamp(t).tz_convert("UTC"), **v} for t, v in rows
+    ]
+    return pd.DataFrame(records)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_MESSAGES))
+def test_every_real_message_is_acknowledged_and_stored_exactly(store, name):
+    source, rows = REAL_MESSAGES[name]
+    store.start_session("S1", user=NURSE)
+    store.assign_bed(source, "S1", user=NURSE)
+    (ack,) = exchange(store, [("block", (REALDATA / name).read_bytes())])
+    assert ack_code(ack) == "AA"
+    assert str(ack.segment("MSA")(2)) == str(
+        hl7.parse((REALDATA / name).read_text().replace("\r\n", "\r"))[0](10)
+    )
+    vitals = store.session_vitals("S1")
+    expected = expected_frame("S1", rows)
+    got = vitals[expected.columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected.astype(got.dtypes.to_dict()))
+    others = [v for v in ("hr", "sbp", "dbp", "map", "spo2", "rr") if v not in expected.columns]
+    assert vitals[others].isna().all(axis=None)
+
+
+def test_the_real_acknowledgement_file_is_rejected_as_not_an_observation(store):
+    (ack,) = exchange(store, [("block", (REALDATA / "ipf_valid-pcd01-response.hl7v2").read_bytes())])
+    assert ack_code(ack) == "AR"
+    assert err_codes(ack) == ["200"]
+
+
+def test_malformed_frames_are_answered_and_the_connection_keeps_working(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    acks = exchange(
+        store,
+        [
+            ("raw", b"no start block here\x1c\r"),
+            ("block", b"hello, not HL7"),
+            ("block", b"MSH"),
+            ("block", oru().replace(b"ORU^R01^ORU_R01", b"ADT^A01^ADT_A01")),
+            ("block", b"\xff\xfe" + oru(control_id="BIN")),
+            ("block", oru(control_id="OK")),
+        ],
+    )
+    assert [ack_code(a) for a in acks] == ["AR", "AR", "AR", "AR", "AR", "AA"]
+    assert all(str(a.segment("MSA")(3)) for a in acks[:-1])  # each refusal says why
+    assert store.session_vitals("S1")["hr"].tolist() == [72]
+
+
+def test_a_message_for_an_unassigned_bed_is_refused_and_nothing_stored(store):
+    store.start_session("S1", user=NURSE)
+    (ack,) = exchange(store, [("block", oru(bed="Bed 9"))])
+    assert ack_code(ack) == "AE"
+    assert err_codes(ack)[0] == "204"
+    assert "Bed 9" in str(ack.segment("MSA")(3))
+    assert store.session_vitals("S1").empty
+
+
+def test_a_message_without_any_usable_value_is_refused_with_the_reason(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    acks = exchange(store, [("block", oru(status="X")), ("block", oru(hr="-999", control_id="C2"))])
+    assert [ack_code(a) for a in acks] == ["AE", "AE"]
+    assert "status 'X'" in str(acks[0].segment("MSA")(3))
+    assert "no reading" in acks[1].segment("ERR").extract_field(1, 8)
+    assert store.session_vitals("S1").empty
+
+
+def test_a_message_sent_again_after_a_lost_ack_is_stored_once(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    acks = exchange(store, [("block", oru()), ("block", oru())])
+    assert [ack_code(a) for a in acks] == ["AA", "AA"]
+    assert store.session_vitals("S1")["hr"].tolist() == [72]
+
+
+def test_readings_go_to_the_session_the_bed_is_assigned_to_now(store):
+    for session_id in ("S1", "S2"):
+        store.start_session(session_id, user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    exchange(store, [("block", oru(hr="70", control_id="A"))])
+    store.assign_bed("Bed 4", "S2", user=NURSE)
+    exchange(store, [("block", oru(hr="90", control_id="B"))])
+    assert store.session_vitals("S1")["hr"].tolist() == [70]
+    assert store.session_vitals("S2")["hr"].tolist() == [90]
+
+
+def test_when_the_store_fails_the_sender_is_told_to_send_again(store, monkeypatch):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(store, "add_vitals", down)
+    (ack,) = exchange(store, [("block", oru())])
+    assert ack_code(ack) == "AE"
+    assert err_codes(ack) == ["207"]
+    assert "send the message again" in ack.segment("ERR").extract_field(1, 8)
+
+
+def test_a_sender_that_drops_mid_frame_does_not_stop_the_server(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+
+    async def run() -> str:
+        server = await Hl7Listener(store).start("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            _, broken = await open_hl7_connection("127.0.0.1", port)
+            broken.write(b"\x0b" + oru()[:40])
+            await broken.drain()
+            broken.close()
+            reader, writer = await open_hl7_connection("127.0.0.1", port)
+            writer.writeblock(oru())
+            ack = await asyncio.wait_for(reader.readmessage(), timeout=30)
+            writer.close()
+            return ack_code(ack)
+
+    assert asyncio.run(run()) == "AA"
+    assert store.session_vitals("S1")["hr"].tolist() == [72]
+
+
+def test_the_command_line_defaults_to_loopback_port_2575():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_hl7_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.host, args.port, args.timezone) == ("127.0.0.1", 2575, "UTC")
+    assert callable(args.run)
+
+
+# --- bed assignments in the store ----------------------------------------------------------------
+
+
+def test_assigning_a_bed_is_audited_and_unassigning_stops_the_feed(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    assert store.session_for("Bed 4") == "S1"
+    store.unassign("Bed 4", user="nurse.b")
+    assert store.session_for("Bed 4") is None
+    audit = store.audit_log("S1")
+    assert audit["action"].tolist() == ["session_started", "bed_assigned", "bed_unassigned"]
+    assert audit["user"].tolist()[1:] == [NURSE, "nurse.b"]
+
+
+def test_a_bed_cannot_be_assigned_to_an_unknown_or_ended_session(store):
+    with pytest.raises(EntryError, match="not open"):
+        store.assign_bed("Bed 4", "nope", user=NURSE)
+    store.start_session("S1", user=NURSE)
+    store.end_session("S1", user=NURSE)
+    with pytest.raises(EntryError, match="not open"):
+        store.assign_bed("Bed 4", "S1", user=NURSE)
+
+
+def test_an_ended_session_no_longer_receives_its_beds_readings(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    store.end_session("S1", user=NURSE)
+    assert store.session_for("Bed 4") is None
+    assert store.bed_assignments().empty
+
+
+def test_assignments_in_force_are_listed_one_per_bed(store):
+    for session_id in ("S1", "S2"):
+        store.start_session(session_id, user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    store.assign_bed("Bed 4", "S2", user=NURSE)
+    store.assign_bed("AABBCCDDEEFF0011", "S1", user=NURSE)
+    current = store.bed_assignments()
+    assert current[["bed_or_device_id", "session_id"]].values.tolist() == [
+        ["AABBCCDDEEFF0011", "S1"],
+        ["Bed 4", "S2"],
+    ]
+
+
+def test_the_assignment_history_cannot_be_rewritten(store):
+    from sqlalchemy import text
+
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
+        conn.execute(text("UPDATE bed_assignments SET session_id = NULL"))
+    assert store.session_for("Bed 4") == "S1"
+
+
+def test_the_listener_log_names_no_session_or_patient(store, caplog):
+    name = sorted(REAL_MESSAGES)[0]
+    source, _ = REAL_MESSAGES[name]
+    store.start_session("P77-S4", user=NURSE, patient_id="P77")
+    store.assign_bed(source, "P77-S4", user=NURSE)
+    with caplog.at_level("DEBUG"):
+        (ack,) = exchange(store, [("block", (REALDATA / name).read_bytes())])
+    assert ack_code(ack) == "AA"
+    assert "vitals rows stored" in caplog.text
+    assert "P77" not in caplog.text

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
+from tests.paths import REPO
 
 CLEAN_VITALS = """session_id,timestamp,hr,sbp,dbp,map,spo2,rr
 S1,2026-03-02T09:00:00Z,72,128,82,97,98,14
@@ -112,3 +113,16 @@ def test_every_command_has_help(command: str) -> None:
     )
     assert result.returncode == 0
     assert "usage: python -m dashboard" in result.stdout
+
+
+def test_validate_does_not_import_the_store_or_hl7_stack(clean_vitals: Path) -> None:
+    script = (
+        "import sys\n"
+        "from dashboard.cli import main\n"
+        f"main(['validate', {str(clean_vitals)!r}])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic', 'hl7'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""``python -m dashboard hl7-listen``: an MLLP server that stores the vitals monitors send.
+"""An MLLP server that stores the vitals monitors send (``python -m dashboard hl7-listen`` runs it).
 
 Monitors and device gateways send HL7 v2 ORU^R01 (IHE PCD-01) over MLLP and wait for an ACK
 before sending the next message. The answer is AA only once the readings are committed, so an
@@ -13,14 +13,11 @@ being stored twice. Logs name message control ids, beds and sessions, never a pa
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import logging
-import sys
 import threading
 from collections import OrderedDict
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import hl7
 from hl7.mllp import HL7StreamReader, HL7StreamWriter, InvalidBlockError, start_hl7_server
@@ -37,7 +34,7 @@ from dashboard.core.interop.hl7_oru import (
     wide_vitals,
 )
 from dashboard.core.problems import Problem
-from dashboard.core.store import EntryError, Store, open_store
+from dashboard.core.store import EntryError, Store
 
 LISTENER_USER = "hl7-listener"
 DEFAULT_PORT = 2575
@@ -147,47 +144,6 @@ class Hl7Listener:
             self._recent[digest] = None
             while len(self._recent) > RECENT_FRAMES:
                 self._recent.popitem(last=False)
-
-
-def add_hl7_arguments(parser: argparse.ArgumentParser) -> None:
-    """Receive vitals from monitors and gateways: HL7 v2 ORU^R01 over MLLP (IHE PCD-01)."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
-    parser.add_argument(
-        "--timezone", default="UTC", metavar="ZONE", help="zone of times sent without an offset (default UTC)"
-    )
-    parser.add_argument(
-        "--database", metavar="URL", help="store URL (default: DASHBOARD_DATABASE_URL or local file)"
-    )
-    parser.set_defaults(run=run_hl7_listener)
-
-
-def run_hl7_listener(args: argparse.Namespace) -> int:
-    try:
-        ZoneInfo(args.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        print(
-            f"error: unknown time zone {args.timezone!r}; expected an IANA name such as Europe/Oslo",
-            file=sys.stderr,
-        )
-        return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    with open_store(args.database) as store:
-        try:
-            asyncio.run(_listen(Hl7Listener(store, args.timezone), args.host, args.port))
-        except OSError as error:
-            print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print("stopped; every message answered AA is stored", file=sys.stderr)
-    return 0
-
-
-async def _listen(listener: Hl7Listener, host: str, port: int) -> None:
-    server = await listener.start(host, port)
-    print(f"listening for HL7 v2 over MLLP on {host}:{port}", flush=True)
-    async with server:
-        await server.serve_forever()
 
 
 def _ack(

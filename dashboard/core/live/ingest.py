@@ -10,10 +10,8 @@ stop the watch. Reports name files and lines only, never the patient.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from dashboard.core.loading.loaders import load_file
 from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import EVENT_COLUMNS, VITALS_COLUMNS, empty_frame
 from dashboard.core.problems import Problem, UnusableFileError
-from dashboard.core.store import IngestPosition, Store, open_store
+from dashboard.core.store import IngestPosition, Store
 
 INGEST_USER = "ingest"
 # Headers are kept as latin-1 text: it maps every byte to one character, so the exact bytes
@@ -147,48 +145,6 @@ def watch(
     while keep_going():
         on_poll(watcher.poll())
         time.sleep(interval_s)
-
-
-def ingest_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m dashboard ingest``: see ``add_ingest_arguments``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m dashboard ingest", description=add_ingest_arguments.__doc__
-    )
-    add_ingest_arguments(parser)
-    return run_ingest(parser.parse_args(argv))
-
-
-def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
-    """Follow the CSV exports in a folder that a monitor keeps appending to; store new rows once."""
-    parser.add_argument("--watch", required=True, metavar="DIR", help="folder of CSV files to follow")
-    parser.add_argument(
-        "--interval", type=float, default=2.0, metavar="SECONDS", help="poll interval (default 2)"
-    )
-    parser.add_argument("--timezone", default="UTC", help="time zone of naive timestamps (default UTC)")
-    parser.add_argument("--dayfirst", action="store_true", help="read 01/02/2026 as 1 February")
-    parser.add_argument(
-        "--database", metavar="URL", help="store URL (default: DASHBOARD_DATABASE_URL or local file)"
-    )
-    parser.set_defaults(run=run_ingest)
-
-
-def run_ingest(args: argparse.Namespace) -> int:
-    folder = Path(args.watch)
-    if not folder.is_dir():
-        print(f"error: {folder} is not a folder", file=sys.stderr)
-        return 2
-    settings = LoadSettings(timezone=args.timezone, dayfirst=args.dayfirst)
-    with open_store(args.database) as store:
-        try:
-            watch(
-                store, folder, settings,
-                report=lambda problem: print(problem, file=sys.stderr, flush=True),
-                interval_s=args.interval,
-                on_poll=lambda stored: stored and print(f"stored {stored} new rows", flush=True),
-            )  # fmt: skip
-        except KeyboardInterrupt:
-            print("stopped; the next run resumes after the last stored row", file=sys.stderr)
-    return 0
 
 
 def _end_of_line(data: bytes, lines: int) -> int:

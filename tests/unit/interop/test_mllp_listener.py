@@ -10,7 +10,8 @@ import pytest
 from hl7.mllp import open_hl7_connection
 from sqlalchemy.exc import OperationalError
 
-from dashboard.core.interop.mllp_listener import Hl7Listener, add_hl7_arguments
+from dashboard.cli.hl7_command import add_hl7_arguments
+from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.store import EntryError, open_store
 from tests.paths import REALDATA as SHARED_REALDATA
 

@@ -108,8 +108,8 @@ def test_only_the_requested_number_of_chairs_is_replayed(store):
 
 FEED = """
 import sys
-from dashboard.core.live.feed import feed_main
-feed_main(["--simulate", "--speed", "120", "--chairs", "3", "--database", sys.argv[1]])
+from dashboard.cli import main
+main(["feed", "--simulate", "--speed", "120", "--chairs", "3", "--database", sys.argv[1]])
 """
 
 

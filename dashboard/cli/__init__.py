@@ -1,0 +1,74 @@
+"""``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen``.
+
+This parser lists every command; each command's options and run live in a module of this package.
+The store commands' modules are imported only by the command that runs, so that ``validate``
+does not load SQLAlchemy or the HL7 stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from dashboard.cli.file_commands import (
+    EXIT_UNUSABLE,
+    add_alerts_arguments,
+    add_simulate_arguments,
+    add_summarize_arguments,
+    add_validate_arguments,
+)
+from dashboard.core.analysis.protocol import ProtocolError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv).parse_args(argv)
+    try:
+        return args.run(args)
+    except ProtocolError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+# Commands that run against the session store: (module, function adding their options, help).
+_STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "feed": (
+        "dashboard.cli.feed_command",
+        "add_feed_arguments",
+        "replay sample sessions into the store as live chairs",
+    ),
+    "ingest": (
+        "dashboard.cli.ingest_command",
+        "add_ingest_arguments",
+        "follow growing monitor CSV exports into the store",
+    ),
+    "hl7-listen": (
+        "dashboard.cli.hl7_command",
+        "add_hl7_arguments",
+        "receive monitor vitals as HL7 v2 ORU^R01 over MLLP",
+    ),
+}
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Ketamine infusion session monitor: validate exports, compute alerts and summaries. "
+        "Decision support only, not a medical device.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_validate_arguments(
+        commands.add_parser("validate", help="check files and list every problem with its line")
+    )
+    add_alerts_arguments(commands.add_parser("alerts", help="write one row per alert episode as CSV"))
+    add_summarize_arguments(commands.add_parser("summarize", help="write one row per session as CSV"))
+    add_simulate_arguments(
+        commands.add_parser("simulate", help="write simulated sessions (seeded) as CSV files")
+    )
+    for name, (module, add_arguments, what) in _STORE_COMMANDS.items():
+        command = commands.add_parser(name, help=what)
+        if list(argv[:1]) == [name]:  # the store stack is imported only by the command that runs
+            getattr(importlib.import_module(module), add_arguments)(command)
+    return parser

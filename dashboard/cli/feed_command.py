@@ -1,0 +1,57 @@
+"""``python -m dashboard feed``: replay sessions into the store as live chairs (``core.live.feed``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from dashboard.core.live.feed import plan_replay, replay
+from dashboard.core.loading.loaders import load_paths
+from dashboard.core.settings import SAMPLE_DIR
+from dashboard.core.simulate.simulator import simulate_cohort
+from dashboard.core.store import open_store
+
+
+def add_feed_arguments(parser: argparse.ArgumentParser) -> None:
+    """Replay sample sessions into the store in real time (or faster), several chairs at once."""
+    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="times faster than real time")
+    parser.add_argument(
+        "--chairs", type=int, default=6, metavar="N", help="sessions replayed at once (default 6)"
+    )
+    parser.add_argument(
+        "--stagger", type=float, default=0.0, metavar="MIN", help="minutes between chair starts"
+    )
+    parser.add_argument(
+        "--source",
+        default=str(SAMPLE_DIR),
+        metavar="DIR",
+        help="folder of canonical CSVs (default sample_data)",
+    )
+    parser.add_argument(
+        "--simulate", action="store_true", help="simulate a cohort instead of reading --source"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="simulation seed (with --simulate)")
+    parser.add_argument(
+        "--database", metavar="URL", help="store URL (default: DASHBOARD_DATABASE_URL or local file)"
+    )
+    parser.set_defaults(run=run_feed)
+
+
+def run_feed(args: argparse.Namespace) -> int:
+    if args.simulate:
+        dataset = simulate_cohort(seed=args.seed, sample_interval_s=1)
+    else:
+        dataset = load_paths([args.source])
+        if dataset.vitals.empty:
+            print(f"error: no vitals in {args.source}; use --simulate to generate sessions", file=sys.stderr)
+            return 2
+    start = pd.Timestamp.now(tz="UTC").floor("s")
+    plan = plan_replay(dataset, start, args.speed, args.chairs, args.stagger, tag=f"{start:%H%M%S}")
+    with open_store(args.database) as store:
+        try:
+            replay(store, plan, on_commit=lambda progress: print(progress, flush=True))
+        except KeyboardInterrupt:
+            print("stopped; everything reported as committed is stored", file=sys.stderr)
+    return 0

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.analysis.baseline import session_baselines
-from dashboard.core.charts.figures import session_figure
+from dashboard.core.charts import session_figure
 from dashboard.core.live.overview import chair_facts, infusion_state
 from dashboard.ui import chair_tiles, data, identity, live, live_forms
 

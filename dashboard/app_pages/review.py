@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.export.pseudonymise import pseudonym_key, pseudonymised_export
-from dashboard.ui import cohort_view, components, data, filters
+from dashboard.core.export import pseudonym_key, pseudonymised_export
+from dashboard.ui import cohort_view, components, data, filters, tables
 
 st.title("Review sessions")
 
@@ -54,7 +54,7 @@ with st.expander(
     icon=":material/fact_check:",
     expanded=bool(problems) and data.PARTS in st.session_state,
 ):
-    components.validation_report(problems, files)
+    tables.validation_report(problems, files)
 
 if summary.empty:
     st.info("No usable session in the loaded files. See the validation report above.")
@@ -68,7 +68,7 @@ chosen = filters.show(summary, current.timezone)
 shown = filters.apply(summary, chosen, current.timezone)
 st.subheader(f"Sessions ({len(shown)} of {len(summary)})")
 st.caption("Click a row to open the session.")
-clicked = components.summary_table(shown, current.timezone, key="summary_table")
+clicked = tables.summary_table(shown, current.timezone, key="summary_table")
 if clicked is not None:
     st.session_state[data.SELECTED] = clicked
     st.switch_page("app_pages/session.py")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.charts.figures import session_figure
-from dashboard.ui import components, data, reports
+from dashboard.core.charts import session_figure
+from dashboard.ui import components, data, reports, tables
 
 current = data.current()
 summary = current.analysis.summary
@@ -37,9 +37,9 @@ figure = session_figure(
 st.plotly_chart(figure, theme=None, width="stretch", key="session_chart", config={"displaylogo": False})
 
 st.subheader(f"Alert episodes ({len(view.alerts)})")
-components.alerts_table(view.alerts, current.timezone)
+tables.alerts_table(view.alerts, current.timezone)
 st.subheader(f"Event log ({len(view.events)})")
-components.events_table(view.events, current.timezone)
+tables.events_table(view.events, current.timezone)
 if len(view.artifacts):
     with st.expander(
         f"Artifacts: {len(view.artifacts)} values refused as impossible (shown hollow, not alerted)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.analysis.protocol import ProtocolError, load_protocol
-from dashboard.core.charts.figures import burden_comparison_figure
-from dashboard.ui import components, data
+from dashboard.core.charts import burden_comparison_figure
+from dashboard.ui import components, data, tables
 
 EDITOR = "rules_editor"
 
@@ -45,7 +45,7 @@ with st.expander("Load a protocol file (TOML)", icon=":material/upload_file:"):
             if st.button(f"Use {components.plain(loaded.name)}", type="primary"):
                 use_protocol(loaded.to_toml())
 
-edited_rules = components.rules_editor(protocol.rules_frame(), key=EDITOR)
+edited_rules = tables.rules_editor(protocol.rules_frame(), key=EDITOR)
 try:
     edited = protocol.with_rules(edited_rules)
 except ProtocolError as error:
@@ -54,11 +54,11 @@ except ProtocolError as error:
     st.stop()
 
 table = data.compare(current, edited)
-components.burden_totals(table)
+tables.burden_totals(table)
 st.plotly_chart(burden_comparison_figure(table), theme=None, width="stretch", key="burden_chart")
 
 changed_only = st.toggle("Only sessions whose alerts change", value=True)
-components.comparison_table(table, changed_only)
+tables.comparison_table(table, changed_only)
 
 left, middle, right = st.columns(3)
 left.download_button(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.charts.figures import PRIORITY_COLOURS
+from dashboard.core.charts import PRIORITY_COLOURS
 from dashboard.core.live.overview import NO_ALERT, alert_texts, tile_alerts
 from dashboard.ui.components import plain
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.core import charts
 from dashboard.core.analysis import cohort
 from dashboard.core.analysis.pipeline import Analysis
-from dashboard.core.charts import figures as charts
 
 
 def show(analysis: Analysis, shown: pd.DataFrame) -> None:

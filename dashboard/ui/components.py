@@ -1,7 +1,8 @@
-"""Streamlit pieces the pages share: the notice, the validation report, tables with units.
+"""Small Streamlit pieces every page shares: the notice, CSV downloads, clinic-time and plain text,
+the session caption and tiles, and the import settings (the tables are in ``tables``).
 
-User text (notes, file names, problem messages) is only ever shown through st.dataframe,
-st.text or markdown-free widgets, never as HTML.
+User text (notes, names, chairs) is only ever shown through ``plain`` (markdown escaped),
+st.dataframe or markdown-free widgets, never as HTML.
 """
 
 from __future__ import annotations
@@ -13,12 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core import settings
-from dashboard.core.export.exports import NOT_A_DEVICE, to_safe_csv
-from dashboard.core.problems import Problem, problems_frame
+from dashboard.core.export import NOT_A_DEVICE, to_safe_csv
 from dashboard.ui import data
-
-_TIME = "YYYY-MM-DD HH:mm:ss"
-_CLOCK = "HH:mm:ss"  # within one session the date is in the caption
 
 
 def sidebar_notice() -> None:
@@ -56,160 +53,6 @@ def plain(text: object) -> str:
 
 
 _MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:=]")
-_PROBLEM_COLUMNS = {
-    "file": st.column_config.TextColumn("File", width="medium"),
-    "line": st.column_config.NumberColumn("Line", format="%d", width="small"),
-    "column": st.column_config.TextColumn("Column", width="small"),
-    "message": st.column_config.TextColumn("What was wrong", width="large"),
-    "expected": st.column_config.TextColumn("Expected", width="medium"),
-    "level": st.column_config.TextColumn("Level", width="small"),
-}
-
-
-def validation_report(problems: list[Problem], files: list[str]) -> None:
-    """A status line per file and every problem with its line, all as tables (file names and cell
-    values are user text, so they never go through markdown)."""
-    table = problems_frame(problems)
-    status = file_status(table, files)
-    unusable = int((status["result"] == "could not be used").sum())
-    if unusable:
-        st.error(f"{unusable} of {len(files)} file(s) could not be used; the reason is in the table.")
-    elif table.empty:
-        st.success(f"{len(files)} file(s) read without problems.", icon=":material/check_circle:")
-    st.dataframe(status, hide_index=True, width="stretch", height=min(38 + 35 * len(status), 300))
-    if len(table):
-        st.caption(f"{len(table)} problem(s); valid rows were kept, every rejected row or cell is listed.")
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config=_PROBLEM_COLUMNS,
-            height=min(38 + 35 * len(table), 400),
-        )
-
-
-def file_status(table: pd.DataFrame, files: list[str]) -> pd.DataFrame:
-    """One row per file: read or not (and why), and how many problems of each level it had."""
-    names = pd.Index([*files, *sorted(set(table["file"]) - set(files))], name="file")
-    counts = pd.crosstab(table["file"], table["level"]).reindex(index=names, fill_value=0)
-    fatal = table.loc[table["level"] == "fatal"].drop_duplicates("file").set_index("file")
-    reason = (fatal["message"] + "; expected " + fatal["expected"]).reindex(names)
-    status = pd.DataFrame(
-        {
-            "result": reason.notna().map({True: "could not be used", False: "read"}),
-            "errors": counts.get("error", 0),
-            "artifacts": counts.get("artifact", 0),
-            "warnings": counts.get("warning", 0),
-            "reason": reason.fillna(""),
-        },
-        index=names,
-    )
-    return status.reset_index()
-
-
-def alerts_table(alerts: pd.DataFrame, timezone: str) -> None:
-    shown = local_times(alerts, timezone, ("start", "onset", "end"))
-    shown["minutes"] = (alerts["end"] - alerts["start"]).dt.total_seconds() / 60
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_order=("priority", "rule", "vital", "kind", "onset", "end", "minutes", "peak", "limit"),
-        column_config={
-            "priority": st.column_config.TextColumn(
-                "Priority", help="high = red, medium = yellow, low = cyan"
-            ),
-            "rule": st.column_config.TextColumn("Rule", width="medium"),
-            "vital": "Vital",
-            "kind": "Kind",
-            "onset": st.column_config.DatetimeColumn("Alarm at", format=_CLOCK, help="breach start + delay"),
-            "end": st.column_config.DatetimeColumn("Until", format=_CLOCK),
-            "minutes": st.column_config.NumberColumn("Breach (min)", format="%.1f"),
-            "peak": st.column_config.NumberColumn("Worst value", format="%.0f"),
-            "limit": st.column_config.NumberColumn("Limit", format="%.0f"),
-        },
-    )
-
-
-def events_table(events: pd.DataFrame, timezone: str) -> None:
-    """The event log; optional columns nobody filled in (grade, scale, score) are left out."""
-    shown = local_times(events, timezone, ("timestamp",))
-    optional = [c for c in ("ctcae_grade", "scale", "score") if shown[c].notna().any()]
-    text = ["event", "category", "severity", "scale", "note"]
-    shown[text] = shown[text].fillna("")
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_order=("timestamp", "event", "category", "severity", *optional, "note"),
-        column_config={
-            "timestamp": st.column_config.DatetimeColumn("Time", format=_CLOCK),
-            "event": "Event",
-            "category": "Category",
-            "severity": "Severity",
-            "ctcae_grade": st.column_config.NumberColumn("CTCAE grade", format="%d"),
-            "scale": "Scale",
-            "score": st.column_config.NumberColumn("Score", format="%g"),
-            "note": st.column_config.TextColumn("Note", width="large"),
-        },
-    )
-
-
-_SUMMARY_COLUMNS: dict[str, object] = {
-    "session_id": st.column_config.TextColumn("Session", pinned=True),
-    "patient_id": "Patient",
-    "infusion_number": st.column_config.NumberColumn("Infusion #", format="%d"),
-    "start": st.column_config.DatetimeColumn("Start", format="YYYY-MM-DD HH:mm"),
-    "chair": "Chair",
-    "indication": "Indication",
-    "alerts_high": st.column_config.NumberColumn("High alerts", format="%d", help="red: act now"),
-    "alerts_medium": st.column_config.NumberColumn("Medium alerts", format="%d", help="yellow: check soon"),
-    "alerts_low": st.column_config.NumberColumn("Low alerts", format="%d", help="cyan: be aware"),
-    "alerts_technical": st.column_config.NumberColumn(
-        "Technical alerts", format="%d", help="signal loss, cuff reading overdue"
-    ),
-    "baseline_sbp": st.column_config.NumberColumn("Baseline SBP (mmHg)", format="%.0f"),
-    "peak_sbp": st.column_config.NumberColumn("Peak SBP (mmHg)", format="%.0f"),
-    "max_sbp_rise": st.column_config.NumberColumn("SBP rise (mmHg)", format="%+.0f"),
-    "peak_dbp": st.column_config.NumberColumn("Peak DBP (mmHg)", format="%.0f"),
-    "baseline_hr": st.column_config.NumberColumn("Baseline HR (/min)", format="%.0f"),
-    "peak_hr": st.column_config.NumberColumn("Peak HR (/min)", format="%.0f"),
-    "min_spo2": st.column_config.NumberColumn("Min SpO2 (%)", format="%.0f"),
-    "max_ctcae_htn_grade": st.column_config.NumberColumn(
-        "CTCAE HTN grade", format="%d", help="CTCAE v5 hypertension grade of the highest reading"
-    ),
-    "minutes_above_caution_sbp": st.column_config.NumberColumn("Min ≥ caution SBP", format="%.0f"),
-    "side_effects": st.column_config.TextColumn("Side effects", width="medium"),
-    "interventions": st.column_config.TextColumn("Interventions", width="medium"),
-    "time_to_peak_sbp_min": st.column_config.NumberColumn("Time to peak SBP (min)", format="%.0f"),
-    "duration_min": st.column_config.NumberColumn("Monitored (min)", format="%.0f"),
-    "n_readings": st.column_config.NumberColumn("Cuff readings", format="%d"),
-}
-_ALERT_TINTS: dict[str, str] = {"alerts_high": "#ffc9c9", "alerts_medium": "#fff1a8", "alerts_low": "#c4f1f8"}
-
-
-def summary_table(summary: pd.DataFrame, timezone: str, key: str) -> str | None:
-    """The per-session table, alert cells tinted in their alarm colour; returns the clicked session."""
-    shown = local_times(summary, timezone, ("start",))
-    styled = shown.style
-    for column, tint in _ALERT_TINTS.items():
-        if column in shown:
-            styled = styled.map(
-                lambda n, tint=tint: f"background-color: {tint}" if n > 0 else "", subset=[column]
-            )
-    state = st.dataframe(
-        styled,
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(shown), 460),
-        column_order=[c for c in _SUMMARY_COLUMNS if c in shown],
-        column_config=_SUMMARY_COLUMNS,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=key,
-    )
-    rows = state.selection.rows
-    return str(shown["session_id"].iloc[rows[0]]) if rows else None
 
 
 def session_caption(view: data.SessionData, timezone: str) -> str:
@@ -260,77 +103,6 @@ def session_metrics(summary: pd.Series) -> None:
 
 def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-def rules_editor(rules: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The protocol's rules as an editable table: limits, delay, hysteresis and confirmation."""
-    return st.data_editor(
-        rules,
-        key=key,
-        hide_index=True,
-        height=35 * (len(rules) + 1) + 15,  # every rule in view; with an exact fit Chromium lost edits
-        width="stretch",
-        disabled=["id", "vital", "direction", "priority", "source"],
-        column_config={
-            "id": "Rule",
-            "vital": "Vital",
-            "direction": st.column_config.TextColumn("Direction", help="high, low, or rise from baseline"),
-            "limit": st.column_config.NumberColumn("Limit", format="%g", required=True),
-            "priority": "Priority",
-            "hysteresis": st.column_config.NumberColumn("Hysteresis", min_value=0, format="%g"),
-            "delay_s": st.column_config.NumberColumn(
-                "Delay (s)", min_value=0, format="%g", help="continuous vitals: breach must persist this long"
-            ),
-            "confirm": st.column_config.CheckboxColumn(
-                "Confirm", help="cuff vitals: wait for a second reading"
-            ),
-            "source": st.column_config.TextColumn("Source", width="large"),
-        },
-    )
-
-
-_PRIORITY_LABELS = {
-    "high": "High (red)",
-    "medium": "Medium (yellow)",
-    "low": "Low (cyan)",
-    "technical": "Technical",
-}
-
-
-def burden_totals(table: pd.DataFrame) -> None:
-    """Cohort totals per priority under both protocols: the alarm-burden trade-off at a glance."""
-    tiles = st.columns(len(_PRIORITY_LABELS))
-    for tile, (priority, label) in zip(tiles, _PRIORITY_LABELS.items(), strict=True):
-        before, after = (
-            int(table[f"alerts_{priority}_current"].sum()),
-            int(table[f"alerts_{priority}_edited"].sum()),
-        )
-        tile.metric(
-            f"{label} alerts", f"{before} → {after}", delta=after - before, delta_color="off", border=True
-        )
-
-
-def comparison_table(table: pd.DataFrame, changed_only: bool) -> None:
-    changes = [c for c in table if c.endswith("_change")]
-    shown = table.loc[table[changes].ne(0).any(axis=1)] if changed_only else table
-    config: dict[str, object] = {"session_id": st.column_config.TextColumn("Session", pinned=True)}
-    for priority, label in _PRIORITY_LABELS.items():
-        name = label.split(" ")[0]
-        config[f"alerts_{priority}_current"] = st.column_config.NumberColumn(f"{name} now", format="%d")
-        config[f"alerts_{priority}_edited"] = st.column_config.NumberColumn(f"{name} edited", format="%d")
-        config[f"alerts_{priority}_change"] = st.column_config.NumberColumn(f"{name} change", format="%+d")
-    if shown.empty:
-        st.info("No session's alert counts change under the edited protocol.")
-        return
-    st.caption(f"{len(shown)} of {len(table)} sessions shown")
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_order=list(config),  # per priority: now, edited, change side by side
-        column_config=config,
-        height=min(38 + 35 * len(shown), 400),
-    )
 
 
 def import_settings() -> None:

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.core.export.exports import session_report_html
+from dashboard.core.export import session_report_html
 from dashboard.ui.components import local_times
 from dashboard.ui.data import SessionData
 

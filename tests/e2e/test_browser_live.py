@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core.charts.figures import PRIORITY_COLOURS
+from dashboard.core.charts import PRIORITY_COLOURS
 from dashboard.core.settings import SQLITE_FILE
 from dashboard.core.store import open_store
 from dashboard.ui.live import REFRESH_S

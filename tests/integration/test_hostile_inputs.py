@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dashboard.core.analysis.protocol import ProtocolError, load_protocol
-from dashboard.core.export.exports import FORMULA_STARTS, to_safe_csv
+from dashboard.core.export import FORMULA_STARTS, to_safe_csv
 from dashboard.core.loading.kinds import KINDS
 from dashboard.core.loading.loaders import load_file, load_paths
 from dashboard.core.model import VITALS

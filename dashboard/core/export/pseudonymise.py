@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core import settings
-from dashboard.core.export.exports import to_safe_csv
+from dashboard.core.export.safe_csv import to_safe_csv
 
 KEY_FILE = "pseudonym.key"
 MIN_KEY_BYTES = 16

@@ -10,7 +10,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from dashboard.core.export.pseudonymise import (
+from dashboard.core.export import (
     KEY_FILE,
     pseudonym_key,
     pseudonymise,

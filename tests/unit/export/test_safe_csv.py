@@ -1,13 +1,12 @@
-"""Exports: CSVs that cannot run formulas in a spreadsheet, and a report that cannot run user HTML."""
+"""Formula-safe CSV: cells that cannot run as formulas in a spreadsheet, values kept as they were."""
 
 from __future__ import annotations
 
 import io
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from dashboard.core.export.exports import neutralise_formulas, session_report_html, to_safe_csv
+from dashboard.core.export import neutralise_formulas, to_safe_csv
 
 
 def _read(data: bytes) -> pd.DataFrame:
@@ -39,28 +38,3 @@ def test_timestamps_are_written_as_iso_with_offset():
 
 def test_csv_keeps_accented_text_intact():
     assert _read(to_safe_csv(pd.DataFrame({"note": ["náusea"]})))["note"].tolist() == ["náusea"]
-
-
-def test_report_escapes_every_user_text():
-    attack = "<script>alert(1)</script>"
-    page = session_report_html(
-        title=f"Session {attack}",
-        facts={"Patient": attack, "Chair": None},
-        figure=go.Figure(),
-        tables={"Events": pd.DataFrame({"note": [attack]}), "Alert episodes": pd.DataFrame()},
-    )
-    assert attack not in page
-    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4  # <title>, <h1>, facts, table
-
-
-def test_report_holds_chart_tables_and_the_not_a_device_notice():
-    figure = go.Figure(go.Scatter(x=[0, 1], y=[120, 130], name="SBP"))
-    page = session_report_html(
-        "Session P01-S1",
-        {"Peak SBP": "170 mmHg"},
-        figure,
-        {"Alert episodes": pd.DataFrame({"rule": ["sbp_high_caution"]}), "Events": pd.DataFrame()},
-    )
-    assert "Plotly.newPlot" in page and "sbp_high_caution" in page
-    assert "not a medical device" in page
-    assert "<h2>Events</h2><p>None.</p>" in page

@@ -25,7 +25,9 @@ from dashboard.core.live.overview import live_alerts, open_episodes, session_clo
 from dashboard.core.loading.artifacts import split_artifacts
 from dashboard.core.model import VITALS_COLUMNS, empty_frame
 from dashboard.core.store import Store
-from dashboard.core.store.repository import AUDIT_COLUMNS, OPEN_ALERT_COLUMNS, STORED_EVENT_COLUMNS
+from dashboard.core.store.alert_rows import OPEN_ALERT_COLUMNS
+from dashboard.core.store.audit_trail import AUDIT_COLUMNS
+from dashboard.core.store.entries import STORED_EVENT_COLUMNS
 
 _AUDIT_OVERLAP = pd.Timedelta(seconds=30)  # writers' clocks and commit order may disagree this much
 _NO_VITALS = empty_frame(VITALS_COLUMNS)

@@ -1,11 +1,21 @@
-"""The shared session store: SQLite by default, PostgreSQL for several app instances."""
+"""The shared session store: SQLite by default, PostgreSQL for several app instances.
 
-from dashboard.core.store.repository import (
-    AlreadyAmendedError,
-    EntryError,
-    IngestPosition,
-    Store,
-    open_store,
-)
+Its modules, in the order data flows through them:
+
+- ``engine``: where the store lives and how connections to it behave;
+- ``models``: the tables, as SQLAlchemy models;
+- ``schema`` (with the Alembic scripts in ``migrations/``): brings a database to those tables;
+- ``store_base``: the base class of the mixins, and their shared write and read helpers;
+- the mixins, one per kind of record: ``session_rows`` (sessions and vitals), ``entries``
+  (events and their corrections), ``alert_rows`` (alert episodes and acknowledgements),
+  ``audit_trail`` (protocol changes and the audit log), ``beds`` (bed and device
+  assignments), ``watched_files`` (how far each watched file has been read);
+- ``repository``: ``Store``, composed of the mixins, and ``open_store``.
+"""
+
+from dashboard.core.store.entries import AlreadyAmendedError
+from dashboard.core.store.repository import Store, open_store
+from dashboard.core.store.store_base import EntryError
+from dashboard.core.store.watched_files import IngestPosition
 
 __all__ = ["AlreadyAmendedError", "EntryError", "IngestPosition", "Store", "open_store"]

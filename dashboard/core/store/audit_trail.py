@@ -1,0 +1,54 @@
+"""The protocol in force with every change to it, and the audit log of who did what.
+
+Every mixin writes the log with ``store_base._audit``, in the transaction of the action it
+records; here it is read, beside the protocol history that the same review looks at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import select
+
+from dashboard.core.store.models import AuditEntry, ProtocolChange, utcnow
+from dashboard.core.store.store_base import StoreBase, _audit, _insert_new, _new_id, _required
+
+PROTOCOL_CHANGE_COLUMNS: tuple[str, ...] = ("id", "user", "reason", "toml_text", "changed_at")
+AUDIT_COLUMNS: tuple[str, ...] = ("id", "at", "user", "action", "entity", "entity_id", "session_id", "detail")
+
+
+class AuditTrail(StoreBase):
+    """Store mixin: protocol changes and the audit log."""
+
+    def record_protocol_change(
+        self, *, user: str, toml_text: str, reason: str, entry_id: str | None = None
+    ) -> str:
+        """Adopt a new protocol (TOML text, validated by the caller); the old ones stay on record."""
+        user, reason = _required(user, "user"), _required(reason, "reason")
+        entry_id = entry_id or _new_id()
+        row = {"id": entry_id, "user": user, "reason": reason, "toml_text": toml_text, "changed_at": utcnow()}
+        with self._write() as conn:
+            if _insert_new(conn, ProtocolChange.__table__, row):
+                _audit(conn, user, "protocol_changed", "protocol", entry_id, None, reason)
+        return entry_id
+
+    def current_protocol(self) -> str | None:
+        """The TOML text of the protocol in force, or None while the shipped default applies."""
+        table = ProtocolChange.__table__
+        latest = select(table.c.toml_text).order_by(table.c.changed_at.desc(), table.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:  # read on every live refresh: one value, not the history
+            return conn.execute(latest).scalar()
+
+    def protocol_changes(self) -> pd.DataFrame:
+        query = select(ProtocolChange.__table__).order_by(ProtocolChange.changed_at, ProtocolChange.id)
+        return self._frame(query, PROTOCOL_CHANGE_COLUMNS)
+
+    def audit_log(self, session_id: str | None = None, since: datetime | None = None) -> pd.DataFrame:
+        """Who did what and when, oldest first."""
+        query = select(AuditEntry.__table__)
+        if session_id is not None:
+            query = query.where(AuditEntry.session_id == session_id)
+        if since is not None:
+            query = query.where(AuditEntry.at > since)
+        return self._frame(query.order_by(AuditEntry.id), AUDIT_COLUMNS)

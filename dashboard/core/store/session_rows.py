@@ -1,0 +1,203 @@
+"""Sessions and their vitals: opening and closing a session, the list of sessions with their
+infusion times and latest sample, and the vitals rows the monitors send.
+
+Feeds may send vitals (or events) for a session nobody started yet: ``_ensure_sessions`` opens
+it on the way, so a monitor feed is never refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from dashboard.core.model import SESSION_COLUMNS, VITALS_COLUMNS, conform, empty_frame
+from dashboard.core.store.models import AlertEpisode, Event, Patient, Session, Vitals, utcnow
+from dashboard.core.store.store_base import (
+    EntryError,
+    StoreBase,
+    _audit,
+    _insert_ignore,
+    _records,
+    _required,
+)
+
+LIVE_SESSION_COLUMNS: tuple[str, ...] = (
+    *SESSION_COLUMNS,
+    "started_at",
+    "started_by",
+    "ended_at",
+    "last_sample",
+)
+
+
+class SessionRows(StoreBase):
+    """Store mixin: sessions and vitals."""
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def start_session(
+        self,
+        session_id: str,
+        *,
+        user: str,
+        patient_id: str | None = None,
+        chair: str | None = None,
+        planned_minutes: float | None = None,
+        dose_mg_per_kg: float | None = None,
+        weight_kg: float | None = None,
+        indication: str | None = None,
+        infusion_start: datetime | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Open a session (on a chair, for a pseudonymous patient id)."""
+        user = _required(user, "user")
+        at = at or utcnow()
+        try:
+            with self._write() as conn:
+                if patient_id is not None:
+                    conn.execute(
+                        _insert_ignore(conn, Patient.__table__, ["patient_id"]),
+                        {"patient_id": patient_id, "created_at": at},
+                    )
+                conn.execute(
+                    Session.__table__.insert(),
+                    {
+                        "session_id": session_id,
+                        "patient_id": patient_id,
+                        "chair": chair,
+                        "planned_minutes": planned_minutes,
+                        "dose_mg_per_kg": dose_mg_per_kg,
+                        "weight_kg": weight_kg,
+                        "indication": indication,
+                        "infusion_start": infusion_start,
+                        "started_at": at,
+                        "started_by": user,
+                    },
+                )
+                _audit(conn, user, "session_started", "session", session_id, session_id, chair)
+        except IntegrityError as error:
+            raise EntryError(f"session {session_id!r} was already started") from error
+
+    def end_session(self, session_id: str, *, user: str, at: datetime | None = None) -> None:
+        """Close a session; its alerts stop being listed as open."""
+        user = _required(user, "user")
+        at = at or utcnow()
+        with self._write() as conn:
+            sessions = Session.__table__
+            ended = conn.execute(
+                update(sessions)
+                .where(sessions.c.session_id == session_id, sessions.c.ended_at.is_(None))
+                .values(ended_at=at, ended_by=user)
+            )
+            if ended.rowcount != 1:
+                raise EntryError(f"session {session_id!r} is not open (unknown or already ended)")
+            episodes = AlertEpisode.__table__
+            conn.execute(
+                update(episodes)
+                .where(episodes.c.session_id == session_id, episodes.c.is_open)
+                .values(is_open=False, updated_at=at)
+            )
+            _audit(conn, user, "session_ended", "session", session_id, session_id, None)
+
+    def sessions(self, active_only: bool = False) -> pd.DataFrame:
+        """Sessions with when they started and ended and their latest sample, in one query.
+
+        Infusion start and end not given at start come from the current versions of the
+        infusion_start / infusion_stop events, as the model says.
+        """
+        table = Session.__table__
+        # Per session, so the (session, time) index answers it: a GROUP BY over the vitals table
+        # would read every row ever stored, on every refresh of the live pages.
+        last = select(func.max(Vitals.timestamp)).where(Vitals.session_id == table.c.session_id)
+        from_events = {
+            "infusion_start": _marker_time(table, "infusion_start", func.min),
+            "infusion_end": _marker_time(table, "infusion_stop", func.max),
+        }
+        query = select(
+            *(c for c in table.c if c.name not in from_events),
+            *(func.coalesce(table.c[name], time).label(name) for name, time in from_events.items()),
+            last.scalar_subquery().label("last_sample"),
+        )
+        if active_only:
+            query = query.where(table.c.ended_at.is_(None))
+        return self._frame(query.order_by(table.c.started_at, table.c.session_id), LIVE_SESSION_COLUMNS)
+
+    def active_sessions(self) -> pd.DataFrame:
+        return self.sessions(active_only=True)
+
+    # --- vitals ------------------------------------------------------------------------------
+
+    def add_vitals(self, vitals: pd.DataFrame, *, user: str) -> int:
+        """Append wide-form vitals rows (one transaction, one multi-row insert); returns the count.
+
+        Sessions not started yet are opened on the way, so a monitor feed is never refused.
+        """
+        user = _required(user, "user")
+        with self._write() as conn:
+            return _insert_vitals(conn, vitals, user)
+
+    def session_vitals(self, session_id: str, since: datetime | None = None) -> pd.DataFrame:
+        """The session's vitals in time order (only those after ``since`` if given)."""
+        query = select(*(Vitals.__table__.c[c] for c in VITALS_COLUMNS)).where(
+            Vitals.session_id == session_id
+        )
+        if since is not None:
+            query = query.where(Vitals.timestamp > since)
+        return self._frame(query.order_by(Vitals.timestamp, Vitals.id), VITALS_COLUMNS)
+
+    def vitals_from(self, starts: Mapping[str, pd.Timestamp | None]) -> pd.DataFrame:
+        """Vitals of several sessions in one query: all of a session (``None``) or from a time on
+        (inclusive: another writer may add a row at the newest time a reader has seen).
+
+        The live pages refresh a dozen chairs every few seconds; one query per session cost more
+        than the rows themselves.
+        """
+        if not starts:
+            return empty_frame(VITALS_COLUMNS)
+        table = Vitals.__table__
+        wanted = [
+            table.c.session_id == session_id
+            if start is None
+            else and_(table.c.session_id == session_id, table.c.timestamp >= start.to_pydatetime())
+            for session_id, start in starts.items()
+        ]
+        query = select(*(table.c[c] for c in VITALS_COLUMNS)).where(or_(*wanted))
+        return self._frame(query.order_by(table.c.session_id, table.c.timestamp, table.c.id), VITALS_COLUMNS)
+
+
+def _insert_vitals(conn: Connection, vitals: pd.DataFrame, user: str) -> int:
+    if vitals.empty:
+        return 0
+    rows = conform(vitals, VITALS_COLUMNS)
+    if rows["timestamp"].isna().any():
+        raise EntryError("vitals rows without a timestamp cannot be stored")
+    _ensure_sessions(conn, rows["session_id"].unique().tolist(), user)
+    now = utcnow()
+    records = _records(rows.assign(user=user, entered_at=now), [*VITALS_COLUMNS, "user", "entered_at"])
+    conn.execute(Vitals.__table__.insert(), records)
+    return len(records)
+
+
+def _ensure_sessions(conn: Connection, session_ids: list[str], user: str) -> None:
+    now = utcnow()
+    conn.execute(
+        _insert_ignore(conn, Session.__table__, ["session_id"]),
+        [{"session_id": s, "started_at": now, "started_by": user} for s in session_ids],
+    )
+
+
+def _marker_time(sessions: Table, marker: str, pick):
+    """``pick`` (min or max) of the times of a session's current ``marker`` events: neither
+    retracted nor corrected since (the correction may have renamed the event)."""
+    events, correction = Event.__table__, Event.__table__.alias("correction")
+    corrected = select(correction.c.id).where(correction.c.amends == events.c.id).exists()
+    return (
+        select(pick(events.c.timestamp))
+        .where(events.c.session_id == sessions.c.session_id, events.c.event == marker)
+        .where(events.c.retracted.is_(False), ~corrected)
+        .scalar_subquery()
+    )

@@ -1,0 +1,122 @@
+"""What every part of the store shares: the base class its mixins build on and the helpers
+they write and read with.
+
+``StoreBase`` holds the engine and the two ways in: ``_write`` (one write transaction) and
+``_frame`` (a query as a frame with the model's dtypes). The functions below insert rows on
+either backend, write the audit log inside the caller's transaction and check what staff typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dashboard.core.model import TIMESTAMP_DTYPE, conform
+from dashboard.core.store.engine import WRITE_OPTION
+from dashboard.core.store.models import AuditEntry, utcnow
+
+# Store-only columns and their dtypes; model columns take the model's dtypes.
+_DTYPES: dict[str, str] = {
+    "id": "str",
+    "entered_at": TIMESTAMP_DTYPE,
+    "amends": "str",
+    "retracted": "bool",
+    "started_at": TIMESTAMP_DTYPE,
+    "ended_at": TIMESTAMP_DTYPE,
+    "last_sample": TIMESTAMP_DTYPE,
+    "acknowledged_at": TIMESTAMP_DTYPE,
+    "changed_at": TIMESTAMP_DTYPE,
+    "at": TIMESTAMP_DTYPE,
+    "assigned_at": TIMESTAMP_DTYPE,
+}
+
+
+class EntryError(ValueError):
+    """An entry the store refuses, with a message staff can act on."""
+
+
+class StoreBase:
+    """The engine, and the transactions and typed reads every mixin of the store goes through."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def _frame(self, query: Select, columns: Sequence[str]) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            result = conn.execute(query)
+            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        return _typed(frame, columns)
+
+
+def _audit(
+    conn: Connection,
+    user: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    session_id: str | None,
+    detail: str | None,
+) -> None:
+    conn.execute(
+        AuditEntry.__table__.insert(),
+        {
+            "at": utcnow(),
+            "user": user,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "session_id": session_id,
+            "detail": detail,
+        },
+    )
+
+
+def _dialect_insert(conn: Connection, table: Table):
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _insert_ignore(conn: Connection, table: Table, key: list[str]):
+    return _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=key)
+
+
+def _insert_new(conn: Connection, table: Table, row: dict) -> bool:
+    """Insert ``row`` unless its id is there already (a retried submission); True if inserted."""
+    statement = _insert_ignore(conn, table, ["id"]).returning(table.c.id)
+    return conn.execute(statement, row).first() is not None
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    """Rows as dicts of plain Python values, missing cells as None (NULL)."""
+    values = frame.loc[:, list(columns)].astype(object)
+    return values.where(frame.loc[:, list(columns)].notna(), None).to_dict("records")
+
+
+def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A query result with the model's dtypes (and the store's for its own columns)."""
+    out = conform(frame, tuple(c for c in columns if c not in _DTYPES))
+    for column in columns:
+        if column in _DTYPES:
+            out[column] = frame[column].astype(_DTYPES[column])
+    return out[list(columns)]
+
+
+def _required(value: str | None, what: str) -> str:
+    if value is None or not str(value).strip():
+        raise EntryError(f"a {what} is required")
+    return str(value).strip()
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())

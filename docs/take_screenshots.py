@@ -2,7 +2,8 @@
 
 Run from the repository root: ``.venv/bin/python docs/take_screenshots.py``. Needs Debian's
 ``chromium`` (``apt-get install chromium``) and ``pip install playwright``; no browser download.
-Starts its own ``streamlit run`` on a free local port and stops it afterwards. For the live
+Starts its own ``streamlit run`` on a free local port and stops it afterwards (the browser
+tests' server, ``tests/e2e/harness.py``, on a temporary ``DASHBOARD_DATA_DIR``). For the live
 pages it then runs the feed's replay at speed 10 (as ``python -m dashboard feed --speed 10``)
 into the same temporary ``DASHBOARD_DATA_DIR``: six sample sessions from 42 minutes in (where
 the sample's blood pressure alarms are), one chair's SpO2 probe coming off, so that the shots
@@ -13,33 +14,21 @@ read with pandas directly (they are canonical), so the shots do not depend on th
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages (dashboard, tests)
+
+from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, ServerError, running_app  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
 SAMPLE = ROOT / "sample_data"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTH = 1400
 
 
@@ -50,30 +39,22 @@ def main() -> None:
     )
     live_only = parser.parse_args().live_only
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "DASHBOARD_DATA_DIR": data_dir},
-        )  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(scratch) / "data"
+        data_dir.mkdir()
         try:
-            _wait_healthy(port, server, log)
-            if not live_only:
-                _shoot(f"http://127.0.0.1:{port}", _busiest_session())
-            _start_feed(Path(data_dir))  # a daemon thread: stops with this script
-            _shoot_live(f"http://127.0.0.1:{port}")
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+            with running_app(data_dir, Path(scratch) / "streamlit.log") as server:
+                if not live_only:
+                    _shoot(server.url, _busiest_session())
+                _start_feed(data_dir)  # a daemon thread: stops with this script
+                _shoot_live(server.url)
+        except ServerError as error:
+            raise SystemExit(f"streamlit did not start: {error}") from None
 
 
 def _shoot(url: str, session_id: str) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
         page.goto(url)
         _settled(page)
@@ -103,7 +84,6 @@ PROBE_OFF = ("P01-S1", 2)  # this session's SpO2 stops this many minutes into th
 def _start_feed(data_dir: Path) -> threading.Thread:
     """The feed's replay (``python -m dashboard feed --speed 10``) of a few sample sessions from
     minute 42 on, in a background thread writing to the app's store."""
-    sys.path.insert(0, str(ROOT))
     from dashboard.core.live.feed import plan_replay, replay
     from dashboard.core.model import (
         EVENT_COLUMNS,
@@ -143,7 +123,7 @@ def _start_feed(data_dir: Path) -> threading.Thread:
 
 def _shoot_live(url: str) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
         page.goto(url)
         _settled(page)
@@ -218,7 +198,6 @@ def _save(page: Page, name: str) -> None:
 
 def _busiest_session() -> str:
     """The sample session with the most alerts: the one that shows most of the chart's features."""
-    sys.path.insert(0, str(ROOT))
     from dashboard.core.analysis.pipeline import analyse
     from dashboard.core.analysis.protocol import load_protocol
     from dashboard.core.loading.loaders import load_paths
@@ -228,27 +207,6 @@ def _busiest_session() -> str:
     summary = analyse(dataset, load_protocol()).summary
     score = summary["alerts_high"] * 10 + summary["alerts_medium"] * 3 + summary["alerts_low"]
     return str(summary.loc[score.idxmax(), "session_id"])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_healthy(port: int, server: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                if reply.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    log.seek(0)
-    raise SystemExit(f"streamlit did not start:\n{log.read().decode(errors='replace')}")
 
 
 if __name__ == "__main__":

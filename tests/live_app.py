@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core.model import VITALS_COLUMNS, conform
 from dashboard.core.store import Store, open_store
+from tests.factories import monitored_vitals, vitals_frame
 from tests.paths import APP
 
 CHAIRS = "app_pages/chairs.py"
@@ -31,7 +31,7 @@ def store_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]
 
 
 def start_chair(store: Store, session_id: str, chair: str, minutes: float = 10, **values: float) -> None:
-    """A session on ``chair``, infusing for half of ``minutes``, a sample every 5 s up to now."""
+    """A session on ``chair``, infusing for half of ``minutes``, monitored (``monitored_vitals``) to now."""
     now = pd.Timestamp.now(tz="UTC")
     store.start_session(
         session_id,
@@ -41,15 +41,13 @@ def start_chair(store: Store, session_id: str, chair: str, minutes: float = 10, 
         planned_minutes=40,
         infusion_start=now - pd.Timedelta(minutes=minutes / 2),
     )
-    times = pd.date_range(end=now, periods=int(minutes * 12), freq="5s")
-    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, "hr": 72.0, "spo2": 98.0, "rr": 14.0})
-    frame.loc[frame.index[::-60], ["sbp", "dbp", "map"]] = [128.0, 82.0, 97.0]
-    store.add_vitals(conform(frame.assign(**values), VITALS_COLUMNS), user="monitor")
+    store.add_vitals(monitored_vitals(session_id, now, minutes, **values), user="monitor")
 
 
 def add_reading(store: Store, session_id: str, **values: float) -> None:
-    frame = pd.DataFrame({"session_id": [session_id], "timestamp": [pd.Timestamp.now(tz="UTC")], **values})
-    store.add_vitals(conform(frame, VITALS_COLUMNS), user="monitor")
+    """One reading of ``values`` now, as a monitor sends it."""
+    reading = vitals_frame(session_id, start=pd.Timestamp.now(tz="UTC"), periods=1, **values)
+    store.add_vitals(reading, user="monitor")
 
 
 def open_app(page: str | None = None, user: str | None = None) -> AppTest:

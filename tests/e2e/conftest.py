@@ -1,27 +1,20 @@
 """Browser tests: ``python -m streamlit run dashboard/app.py`` on a free loopback port, driven by
 Debian's Chromium through Playwright.
 
-One server per test run, on a temporary ``DASHBOARD_DATA_DIR`` (its own store), ready when
-``/_stcore/health`` answers ``ok``; its output is printed when it fails to start and after a
-failed test. Without Chromium or playwright every test here is skipped with the reason; in CI
-(``CI=true``) that is a failure instead.
+One server per test run (``harness.running_app``, as ``docs/take_screenshots.py`` starts it), on
+a temporary ``DASHBOARD_DATA_DIR`` (its own store), ready when ``/_stcore/health`` answers
+``ok``; its output is shown when it fails to start and after a failed test. Without Chromium or
+playwright every test here is skipped with the reason; in CI (``CI=true``) that is a failure
+instead.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, ROOT, app_environment, in_ci, missing
-
-START_TIMEOUT_S = 60
+from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, StreamlitServer, in_ci, missing, running_app
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -42,65 +35,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-class Server:
-    """A running ``streamlit run`` and where its output goes."""
-
-    def __init__(self, port: int, data_dir: Path, log: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.data_dir = data_dir
-        self.log = log
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT,
-            env=app_environment(data_dir),
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def output(self) -> str:
-        return self.log.read_text("utf-8", errors="replace")
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"streamlit run exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail(f"streamlit run not healthy after {START_TIMEOUT_S} s:\n{self.output()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     root = tmp_path_factory.mktemp("e2e")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    running = Server(port, root / "data", root / "streamlit.log")
-    try:
-        running.wait_healthy()
+    with running_app(root / "data", root / "streamlit.log") as running:
         yield running
-    finally:
-        running.stop()
 
 
 # Module scope: Playwright's sync API keeps an event loop running in the main thread until it
@@ -136,7 +75,7 @@ def browser(launch):
 
 
 @pytest.fixture
-def page(browser, server: Server, request: pytest.FixtureRequest):
+def page(browser, server: StreamlitServer, request: pytest.FixtureRequest):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     context.set_default_timeout(30_000)
     yield context.new_page()

@@ -1,6 +1,9 @@
-"""What the browser tests share: the Chromium to drive, why it may be missing, and waiting on the app.
+"""What the browser tests and ``docs/take_screenshots.py`` share: the app's server, the Chromium
+to drive, why it may be missing, and waiting on the app.
 
-Not a test module. Waiting follows Streamlit's own e2e harness: the app is ready when ``stApp``
+Not a test module. The server is ``python -m streamlit run dashboard/app.py`` on a free loopback
+port, ready when ``/_stcore/health`` answers ``ok``; its output goes to a file, shown when it
+fails to start. Waiting follows Streamlit's own e2e harness: the app is ready when ``stApp``
 says the connection is up and the script is ``notRunning`` (no sleeps). Tables are canvas grids;
 their cells are read from the grid's accessibility tree (``glide-cell-COL-ROW`` test ids).
 """
@@ -9,6 +12,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 try:
@@ -28,6 +38,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 LOAD_TIMEOUT_MS = 60_000  # a first visit imports pandas/plotly and analyses the sample cohort
+START_TIMEOUT_S = 60
 
 
 def missing() -> str | None:
@@ -47,6 +58,75 @@ def app_environment(data_dir: Path) -> dict[str, str]:
 
 def in_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+class ServerError(RuntimeError):
+    """``streamlit run`` exited or never became healthy; the message ends with its output."""
+
+
+class StreamlitServer:
+    """``streamlit run dashboard/app.py`` on a free loopback port, in ``app_environment(data_dir)``
+    (its own store), its output written to ``log``."""
+
+    def __init__(self, data_dir: Path, log: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.data_dir = data_dir
+        self.log = log
+        self._log_file = log.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+                "--server.headless", "true",
+                "--server.port", str(port),
+                "--server.address", "127.0.0.1",
+                "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT,
+            env=app_environment(data_dir),
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace")
+
+    def wait_healthy(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Return once ``/_stcore/health`` answers ``ok``; raise ServerError if it exits or times out."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"streamlit run exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
+                    if answer.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise ServerError(f"streamlit run not healthy after {timeout_s:g} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log_file.close()
+
+
+@contextmanager
+def running_app(data_dir: Path, log: Path) -> Iterator[StreamlitServer]:
+    """The app's server, healthy, for the length of the ``with`` block; stopped after it."""
+    server = StreamlitServer(data_dir, log)
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.stop()
 
 
 def wait_until_idle(page: Page, timeout: float = LOAD_TIMEOUT_MS) -> None:

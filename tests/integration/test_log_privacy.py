@@ -14,9 +14,9 @@ import pytest
 
 from dashboard import cli
 from dashboard.core.loading.loaders import load_paths
-from dashboard.core.model import VITALS_COLUMNS, conform
 from dashboard.core.settings import SAMPLE_DIR
 from dashboard.core.store import open_store
+from tests.factories import vitals_frame
 
 PATIENT_IDS = sorted(pd.read_csv(SAMPLE_DIR / "sessions.csv")["patient_id"].dropna().unique())
 
@@ -56,10 +56,8 @@ def test_store_writes_log_no_patient_id(debug_log, tmp_path):
     patient = PATIENT_IDS[0]
     with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}") as store:
         store.start_session(f"{patient}-S9", user="nurse", patient_id=patient, chair="Chair 1")
-        reading = pd.DataFrame(
-            {"session_id": [f"{patient}-S9"], "timestamp": [pd.Timestamp.now(tz="UTC")], "hr": [72.0]}
-        )
-        store.add_vitals(conform(reading, VITALS_COLUMNS), user="monitor")
+        reading = vitals_frame(f"{patient}-S9", start=pd.Timestamp.now(tz="UTC"), hr=[72.0])
+        store.add_vitals(reading, user="monitor")
         store.add_event(f"{patient}-S9", pd.Timestamp.now(tz="UTC"), "nausea", user="nurse")
         store.sessions()
     assert any("INSERT INTO sessions" in record.getMessage() for record in debug_log.records)

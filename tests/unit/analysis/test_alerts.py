@@ -8,7 +8,8 @@ import pytest
 
 from dashboard.core.analysis.alerts import alert_counts, detect_alerts
 from dashboard.core.analysis.protocol import Protocol, load_protocol
-from dashboard.core.model import ALERT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, conform, empty_frame
+from dashboard.core.model import ALERT_COLUMNS, VITALS_COLUMNS, conform, empty_frame
+from tests.factories import sessions_frame
 
 T0 = pd.Timestamp("2026-03-02T09:00:00Z")
 
@@ -55,12 +56,8 @@ def vitals(*parts: pd.DataFrame) -> pd.DataFrame:
     return conform(frame.reset_index(drop=True), VITALS_COLUMNS)
 
 
-def sessions(*rows: dict) -> pd.DataFrame:
-    return conform(pd.DataFrame(list(rows)), SESSION_COLUMNS) if rows else empty_frame(SESSION_COLUMNS)
-
-
 def alerts_of(frame, protocol, rule=None, table=None, now=None) -> pd.DataFrame:
-    table = sessions({"session_id": "S1", "patient_id": "P1"}) if table is None else table
+    table = sessions_frame({"session_id": "S1", "patient_id": "P1"}) if table is None else table
     found = detect_alerts(frame, table, protocol, now=now)
     assert list(found.columns) == list(ALERT_COLUMNS)
     return found if rule is None else found[found["rule"] == rule].reset_index(drop=True)
@@ -170,7 +167,7 @@ def test_cuff_readings_more_than_three_intervals_apart_are_separate_episodes():
 def test_rise_of_25_over_baseline_raises_rise_alert():
     rise = {"id": "sbp_rise", "vital": "sbp", "direction": "rise", "limit": 20, "priority": "medium",
             "hysteresis": 5}  # fmt: skip
-    table = sessions({"session_id": "S1", "patient_id": "P1", "infusion_start": at(minutes=15)})
+    table = sessions_frame({"session_id": "S1", "patient_id": "P1", "infusion_start": at(minutes=15)})
     readings = [(0, 118), (5, 120), (10, 125), (20, 135), (25, 145), (30, 128)]
     found = alerts_of(vitals(cuff(readings)), protocol_with(rise), rule="sbp_rise", table=table)
     assert len(found) == 1
@@ -214,7 +211,7 @@ def test_live_signal_loss_when_the_last_reading_is_older_than_after_s():
 def test_vital_never_measured_in_a_session_is_lost_only_if_other_sessions_measure_it():
     hr_only = series([(120, 80)], session="S2")
     both = vitals(series([(120, 80)], session="S1"), series([(120, 97)], vital="spo2", session="S1"), hr_only)
-    table = sessions({"session_id": "S1"}, {"session_id": "S2"})
+    table = sessions_frame({"session_id": "S1"}, {"session_id": "S2"})
     found = alerts_of(both, protocol_with(), table=table)
     assert len(found) == 1
     loss = found.iloc[0]
@@ -241,8 +238,8 @@ def test_first_cuff_reading_is_due_from_the_sessions_first_sample():
 
 def test_cuff_cadence_relaxes_after_the_infusion_ends():
     frame = vitals(series([(36 * 60, 75)]), cuff([(0, 120), (5, 120), (10, 120), (30, 120), (35, 120)]))
-    ended = sessions({"session_id": "S1", "infusion_start": at(), "infusion_end": at(minutes=10)})
-    running = sessions({"session_id": "S1", "infusion_start": at(), "infusion_end": at(minutes=40)})
+    ended = sessions_frame({"session_id": "S1", "infusion_start": at(), "infusion_end": at(minutes=10)})
+    running = sessions_frame({"session_id": "S1", "infusion_start": at(), "infusion_end": at(minutes=40)})
     assert alerts_of(frame, protocol_with(), rule="cuff_overdue", table=ended).empty
     assert len(alerts_of(frame, protocol_with(), rule="cuff_overdue", table=running)) == 1
 
@@ -254,7 +251,7 @@ def test_patient_override_moves_only_that_patients_limit():
     caution = SBP_HIGH | {"id": "sbp_caution", "limit": 160, "priority": "medium"}
     protocol = protocol_with(caution, overrides={"P1": {"sbp_caution": 175}})
     frame = vitals(*(cuff([(0, sbp)], session=s) for s, sbp in (("S1", 170), ("S2", 170), ("S3", 178))))
-    table = sessions(
+    table = sessions_frame(
         {"session_id": "S1", "patient_id": "P1"},
         {"session_id": "S2", "patient_id": "P2"},
         {"session_id": "S3", "patient_id": "P1"},
@@ -267,7 +264,7 @@ def test_patient_override_moves_only_that_patients_limit():
 def test_an_episode_never_spans_two_sessions():
     ending = series([(60, 80), (10, 150)], session="S1")
     frame = vitals(ending, series([(10, 150), (60, 80)], session="S2", start=70))
-    table = sessions({"session_id": "S1"}, {"session_id": "S2"})
+    table = sessions_frame({"session_id": "S1"}, {"session_id": "S2"})
     assert alerts_of(frame, protocol_with(HR_HIGH), table=table).empty
 
 
@@ -276,7 +273,7 @@ def test_row_order_does_not_change_the_alerts_which_come_sorted_by_session_and_s
         series([(30, 80), (20, 150), (30, 80), (20, 150)], session="S2"),
         series([(30, 80), (20, 150), (30, 80)], session="S1"),
     )
-    table = sessions({"session_id": "S1"}, {"session_id": "S2"})
+    table = sessions_frame({"session_id": "S1"}, {"session_id": "S2"})
     ordered = alerts_of(frame, protocol_with(HR_HIGH), table=table)
     shuffled = alerts_of(frame.sample(frac=1, random_state=3), protocol_with(HR_HIGH), table=table)
     assert list(ordered["session_id"]) == ["S1", "S2", "S2"]
@@ -297,7 +294,7 @@ def test_rows_of_other_vitals_between_readings_do_not_change_the_alerts():
 def test_empty_cells_in_one_session_do_not_shift_the_times_of_the_next_sessions_alerts():
     first = series([(20, 80), (5, np.nan), (20, 150), (10, np.nan), (30, 80)], session="S1")
     second = series([(30, 80), (20, 150), (10, 80)], session="S2")
-    table = sessions({"session_id": "S1", "patient_id": "P1"}, {"session_id": "S2", "patient_id": "P2"})
+    table = sessions_frame({"session_id": "S1", "patient_id": "P1"}, {"session_id": "S2", "patient_id": "P2"})
     found = alerts_of(vitals(first, second), protocol_with(HR_HIGH), table=table, now=at(100))
     high = found[found["rule"] == "hr_high"]
     assert list(zip(high["session_id"], high["start"], high["end"], high["n_samples"], strict=True)) == [
@@ -309,19 +306,19 @@ def test_empty_cells_in_one_session_do_not_shift_the_times_of_the_next_sessions_
 
 
 def test_sessions_missing_from_the_sessions_table_are_still_checked():
-    found = alerts_of(vitals(series([(30, 150)])), protocol_with(HR_HIGH), table=sessions())
+    found = alerts_of(vitals(series([(30, 150)])), protocol_with(HR_HIGH), table=sessions_frame())
     assert list(found["rule"]) == ["hr_high"]
 
 
 def test_no_vitals_give_an_empty_alert_table_with_the_model_columns():
-    found = detect_alerts(empty_frame(VITALS_COLUMNS), sessions(), load_protocol())
+    found = detect_alerts(empty_frame(VITALS_COLUMNS), sessions_frame(), load_protocol())
     assert found.empty and list(found.columns) == list(ALERT_COLUMNS)
 
 
 @pytest.mark.parametrize("with_ids", [False, True])
 def test_alert_counts_gives_per_priority_and_technical_counts_per_session(with_ids):
     frame = vitals(series([(30, 150), (40, 80)]), series([(30, 100)], start=120), cuff([(0, 185)]))
-    table = sessions({"session_id": "S1"}, {"session_id": "S2"})
+    table = sessions_frame({"session_id": "S1"}, {"session_id": "S2"})
     found = alerts_of(frame, protocol_with(HR_HIGH, SBP_HIGH | {"priority": "medium"}), table=table)
     counts = alert_counts(found, table["session_id"] if with_ids else None)
     assert counts.loc["S1"].to_dict() == {

@@ -12,18 +12,15 @@ from dashboard.core.analysis.cohort import (
     peak_rise_distribution,
     side_effect_incidence,
 )
-from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, conform
+from tests.factories import events_frame, sessions_frame
 
 T0 = pd.Timestamp("2026-03-02T09:00:00Z")
 
 
 def _events(*rows: tuple[str, str, str, str | None]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["session_id", "event", "category", "severity"]).assign(timestamp=T0)
-    return conform(frame, EVENT_COLUMNS)
-
-
-def _sessions(*ids: str) -> pd.DataFrame:
-    return conform(pd.DataFrame({"session_id": list(ids)}), SESSION_COLUMNS)
+    """Events at T0 from (session_id, event, category, severity)."""
+    names = ("session_id", "event", "category", "severity")
+    return events_frame(*({**dict(zip(names, row, strict=True)), "timestamp": T0} for row in rows))
 
 
 def _summary(**columns: list) -> pd.DataFrame:
@@ -40,7 +37,7 @@ def test_incidence_counts_each_session_once_at_its_worst_severity() -> None:
         ("S2", "dissociation", "side_effect", "severe"),
         ("S3", "ondansetron", "intervention", None),
     )
-    table = side_effect_incidence(events, _sessions("S1", "S2", "S3", "S4")).set_index("side_effect")
+    table = side_effect_incidence(events, sessions_frame("S1", "S2", "S3", "S4")).set_index("side_effect")
     assert table.loc["nausea", "sessions"] == 2
     assert table.loc["nausea", "share"] == 0.5  # sessions without side effects count in the denominator
     assert table.loc["nausea", ["mild", "moderate", "severe"]].tolist() == [0.25, 0.25, 0.0]
@@ -50,7 +47,7 @@ def test_incidence_counts_each_session_once_at_its_worst_severity() -> None:
 
 def test_incidence_keeps_side_effects_charted_without_severity() -> None:
     events = _events(("S1", "headache", "side_effect", None))
-    table = side_effect_incidence(events, _sessions("S1", "S2")).set_index("side_effect")
+    table = side_effect_incidence(events, sessions_frame("S1", "S2")).set_index("side_effect")
     assert table.loc["headache", "unspecified"] == 0.5
     assert table.loc["headache", "share"] == 0.5
 
@@ -61,7 +58,7 @@ def test_incidence_lists_the_most_frequent_side_effect_first() -> None:
         ("S1", "drowsiness", "side_effect", "mild"),
         ("S2", "drowsiness", "side_effect", "mild"),
     )
-    table = side_effect_incidence(events, _sessions("S1", "S2"))
+    table = side_effect_incidence(events, sessions_frame("S1", "S2"))
     assert table["side_effect"].tolist() == ["drowsiness", "nausea"]
 
 

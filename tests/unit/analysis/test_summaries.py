@@ -15,6 +15,7 @@ from dashboard.core.model import (
     conform,
     empty_frame,
 )
+from tests.factories import events_frame, sessions_frame, vitals_frame
 
 T0 = pd.Timestamp("2026-03-02T09:00:00Z")  # monitoring starts; the infusion starts at +15 min
 
@@ -27,12 +28,11 @@ def _vitals(
     session_id: str, cuff: dict[float, tuple[float, float]], minutes: float = 40, hr: float = 70
 ) -> pd.DataFrame:
     """A row every minute from 0 to ``minutes`` (HR, SpO2, RR), cuff SBP/DBP at the given minutes."""
-    times = np.arange(0, minutes + 1)
-    frame = pd.DataFrame(
-        {"session_id": session_id, "timestamp": [_at(m) for m in times], "hr": hr, "spo2": 98.0, "rr": 14.0}
+    frame = vitals_frame(
+        session_id, start=T0, periods=int(minutes) + 1, freq="min", hr=hr, spo2=98.0, rr=14.0
     )
     for minute, (sbp, dbp) in cuff.items():
-        frame.loc[times == minute, ["sbp", "dbp"]] = (sbp, dbp)
+        frame.loc[frame.index == minute, ["sbp", "dbp"]] = (sbp, dbp)
     return frame
 
 
@@ -49,9 +49,7 @@ def _session(session_id: str, patient_id: str = "P01", start_min: float = 15, **
 
 def _dataset(vitals: list[pd.DataFrame], sessions: list[dict], events: list[dict] | None = None) -> Dataset:
     return Dataset.of(
-        pd.concat(vitals, ignore_index=True),
-        pd.DataFrame(events or [], columns=["session_id", "timestamp", "event", "category", "severity"]),
-        pd.DataFrame(sessions),
+        pd.concat(vitals, ignore_index=True), events_frame(*events or []), sessions_frame(*sessions)
     )
 
 

@@ -6,16 +6,10 @@ import pandas as pd
 import pytest
 
 from dashboard.core.interop.hl7_oru import MessageRejected, parse_message, read_oru, wide_vitals
+from tests.factories import oru_message
 from tests.paths import REALDATA as SHARED_REALDATA
 
 REALDATA = SHARED_REALDATA / "hl7v2-pcd01"
-
-MSH = "MSH|^~\\&|Mon^0011223344556677^EUI-64|Ward||Dash|20260302090100+0000||ORU^R01^ORU_R01|C1|P|2.6"
-
-
-def oru(*obx: str, pv1: str = "Bed 4", obr_time: str = "20260302090000+0000", msh: str = MSH) -> bytes:
-    segments = [msh, "PID|||P01^^^Clinic^PI", f"PV1||O|{pv1}", f"OBR|1|||182777000^monitoring|||{obr_time}"]
-    return "\r".join([*segments, *obx]).encode()
 
 
 def readings(data: bytes, timezone: str = "UTC"):
@@ -87,7 +81,9 @@ def test_time_sync_dtm_observation_is_not_a_reading():
 
 
 def test_segments_may_end_in_cr_lf_or_crlf():
-    text = oru("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R").decode()
+    text = oru_message(
+        "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R"
+    ).decode()
     frames = [stored(text.replace("\r", end).encode()) for end in ("\r", "\n", "\r\n")]
     assert all(frame.equals(frames[0]) for frame in frames)
     assert frames[0]["hr"].tolist() == [72]
@@ -95,7 +91,7 @@ def test_segments_may_end_in_cr_lf_or_crlf():
 
 def test_mdc_and_ucum_units_are_both_understood_and_kpa_is_converted():
     vitals = stored(
-        oru(
+        oru_message(
             "OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1|97|%^%^UCUM|||||R",
             "OBX|2|NM|151562^MDC_RESP_RATE^MDC|1.2|14|264928^MDC_DIM_RESP_PER_MIN^MDC|||||R",
             "OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.3|16|kPa^kPa^UCUM|||||R",
@@ -106,7 +102,7 @@ def test_mdc_and_ucum_units_are_both_understood_and_kpa_is_converted():
 
 
 def test_a_unit_that_cannot_belong_to_the_vital_is_refused():
-    result = readings(oru("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|72|mm[Hg]^mm[Hg]^UCUM|||||R"))
+    result = readings(oru_message("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|72|mm[Hg]^mm[Hg]^UCUM|||||R"))
     assert result.readings.empty
     assert [(p.column, p.level) for p in result.problems] == [("OBX-6", "error")]
 
@@ -114,7 +110,7 @@ def test_a_unit_that_cannot_belong_to_the_vital_is_refused():
 @pytest.mark.parametrize("sentinel", ["-100", "-999", "8388607"])
 def test_device_sentinels_are_missing_values_not_readings(sentinel):
     result = readings(
-        oru(
+        oru_message(
             f"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|{sentinel}|/min^/min^UCUM|||||R",
             "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2|98|262688^MDC_DIM_PERCENT^MDC|||||R",
         )
@@ -127,7 +123,7 @@ def test_device_sentinels_are_missing_values_not_readings(sentinel):
 
 def test_vitalrecorder_track_codes_name_the_vital():
     vitals = stored(
-        oru(
+        oru_message(
             "OBX|1|NM|TRACK^Intellivue/NIBP_SYS|1|118|mmHg|||||R",
             "OBX|2|NM|TRACK^Intellivue/PLETH_SAT_O2|2|95|%|||||R",
         )
@@ -137,31 +133,37 @@ def test_vitalrecorder_track_codes_name_the_vital():
 
 def test_ecg_heart_rate_wins_over_oximeter_pulse_rate_at_the_same_time():
     both = stored(
-        oru(
+        oru_message(
             "OBX|1|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1|64|/min^/min^UCUM|||||R",
             "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2|61|/min^/min^UCUM|||||R",
         )
     )
-    pulse_only = stored(oru("OBX|1|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1|64|/min^/min^UCUM|||||R"))
+    pulse_only = stored(
+        oru_message("OBX|1|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1|64|/min^/min^UCUM|||||R")
+    )
     assert both["hr"].tolist() == [61]
     assert pulse_only["hr"].tolist() == [64]
 
 
 def test_obx_time_wins_over_the_order_time_and_offsets_become_utc():
     vitals = stored(
-        oru("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min^/min^UCUM|||||R|||20260302100005+0100")
+        oru_message(
+            "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min^/min^UCUM|||||R|||20260302100005+0100"
+        )
     )
     assert vitals["timestamp"].tolist() == [at("2026-03-02T09:00:05Z")]
 
 
 def test_a_time_with_only_a_date_is_refused():
-    result = readings(oru("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min|||||R", obr_time="20260302"))
+    result = readings(
+        oru_message("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min|||||R", obr_time="20260302")
+    )
     assert result.readings.empty
     assert [p.column for p in result.problems] == ["OBX-14"]
 
 
 def test_text_where_a_number_belongs_is_refused_with_segment_and_field():
-    result = readings(oru("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|seventy|/min|||||R"))
+    result = readings(oru_message("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|seventy|/min|||||R"))
     (problem,) = result.problems
     assert (problem.line, problem.column, problem.level) == (5, "OBX-5", "error")
     assert "seventy" in problem.message
@@ -169,16 +171,16 @@ def test_text_where_a_number_belongs_is_refused_with_segment_and_field():
 
 def test_bed_then_devices_are_where_the_session_is_looked_up():
     result = readings(
-        oru(
+        oru_message(
             "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min|||||R|||||||AABBCCDDEEFF0011^EUI-64",
-            pv1="ICU^3001^1",
+            bed="ICU^3001^1",
         )
     )
     assert result.sources == ("ICU^3001^1", "AABBCCDDEEFF0011", "0011223344556677")
 
 
 def test_patient_identifiers_are_not_part_of_what_is_read():
-    result = readings(oru("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min|||||R"))
+    result = readings(oru_message("OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|70|/min|||||R"))
     assert "P01" not in repr(result)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from dashboard.cli.hl7_command import add_hl7_arguments
 from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.store import EntryError, open_store
+from tests.factories import hr_obx, oru_message
 from tests.paths import REALDATA as SHARED_REALDATA
 
 REALDATA = SHARED_REALDATA / "hl7v2-pcd01"
@@ -35,17 +36,6 @@ REAL_MESSAGES = {
     ),
     "ipf_valid-oximeter-continua-wan.hl7v2": ("0123456789ABCDEF", [("2009-07-15T07:07:07Z", {"spo2": 80.5})]),
 }
-
-ORU = (
-    "MSH|^~\\&|Mon^0011223344556677^EUI-64||||20260302090100+0000||ORU^R01^ORU_R01|{id}|P|2.6\r"
-    "PV1||O|{bed}\r"
-    "OBR|1|||182777000^monitoring|||20260302090000+0000\r"
-    "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|{hr}|/min^/min^UCUM|||||{status}"
-)
-
-
-def oru(bed: str = "Bed 4", hr: str = "72", status: str = "R", control_id: str = "C1") -> bytes:
-    return ORU.format(bed=bed, hr=hr, status=status, id=control_id).encode()
 
 
 @pytest.fixture
@@ -122,9 +112,9 @@ def test_malformed_frames_are_answered_and_the_connection_keeps_working(store):
             ("raw", b"no start block here\x1c\r"),
             ("block", b"hello, not HL7"),
             ("block", b"MSH"),
-            ("block", oru().replace(b"ORU^R01^ORU_R01", b"ADT^A01^ADT_A01")),
-            ("block", b"\xff\xfe" + oru(control_id="BIN")),
-            ("block", oru(control_id="OK")),
+            ("block", oru_message().replace(b"ORU^R01^ORU_R01", b"ADT^A01^ADT_A01")),
+            ("block", b"\xff\xfe" + oru_message(control_id="BIN")),
+            ("block", oru_message(control_id="OK")),
         ],
     )
     assert [ack_code(a) for a in acks] == ["AR", "AR", "AR", "AR", "AR", "AA"]
@@ -134,7 +124,7 @@ def test_malformed_frames_are_answered_and_the_connection_keeps_working(store):
 
 def test_a_message_for_an_unassigned_bed_is_refused_and_nothing_stored(store):
     store.start_session("S1", user=NURSE)
-    (ack,) = exchange(store, [("block", oru(bed="Bed 9"))])
+    (ack,) = exchange(store, [("block", oru_message(bed="Bed 9"))])
     assert ack_code(ack) == "AE"
     assert err_codes(ack)[0] == "204"
     assert "Bed 9" in str(ack.segment("MSA")(3))
@@ -144,7 +134,10 @@ def test_a_message_for_an_unassigned_bed_is_refused_and_nothing_stored(store):
 def test_a_message_without_any_usable_value_is_refused_with_the_reason(store):
     store.start_session("S1", user=NURSE)
     store.assign_bed("Bed 4", "S1", user=NURSE)
-    acks = exchange(store, [("block", oru(status="X")), ("block", oru(hr="-999", control_id="C2"))])
+    acks = exchange(
+        store,
+        [("block", oru_message(hr_obx(status="X"))), ("block", oru_message(hr_obx("-999"), control_id="C2"))],
+    )
     assert [ack_code(a) for a in acks] == ["AE", "AE"]
     assert "status 'X'" in str(acks[0].segment("MSA")(3))
     assert "no reading" in acks[1].segment("ERR").extract_field(1, 8)
@@ -154,7 +147,7 @@ def test_a_message_without_any_usable_value_is_refused_with_the_reason(store):
 def test_a_message_sent_again_after_a_lost_ack_is_stored_once(store):
     store.start_session("S1", user=NURSE)
     store.assign_bed("Bed 4", "S1", user=NURSE)
-    acks = exchange(store, [("block", oru()), ("block", oru())])
+    acks = exchange(store, [("block", oru_message()), ("block", oru_message())])
     assert [ack_code(a) for a in acks] == ["AA", "AA"]
     assert store.session_vitals("S1")["hr"].tolist() == [72]
 
@@ -163,9 +156,9 @@ def test_readings_go_to_the_session_the_bed_is_assigned_to_now(store):
     for session_id in ("S1", "S2"):
         store.start_session(session_id, user=NURSE)
     store.assign_bed("Bed 4", "S1", user=NURSE)
-    exchange(store, [("block", oru(hr="70", control_id="A"))])
+    exchange(store, [("block", oru_message(hr_obx("70"), control_id="A"))])
     store.assign_bed("Bed 4", "S2", user=NURSE)
-    exchange(store, [("block", oru(hr="90", control_id="B"))])
+    exchange(store, [("block", oru_message(hr_obx("90"), control_id="B"))])
     assert store.session_vitals("S1")["hr"].tolist() == [70]
     assert store.session_vitals("S2")["hr"].tolist() == [90]
 
@@ -178,7 +171,7 @@ def test_when_the_store_fails_the_sender_is_told_to_send_again(store, monkeypatc
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(store, "add_vitals", down)
-    (ack,) = exchange(store, [("block", oru())])
+    (ack,) = exchange(store, [("block", oru_message())])
     assert ack_code(ack) == "AE"
     assert err_codes(ack) == ["207"]
     assert "send the message again" in ack.segment("ERR").extract_field(1, 8)
@@ -193,11 +186,11 @@ def test_a_sender_that_drops_mid_frame_does_not_stop_the_server(store):
         port = server.sockets[0].getsockname()[1]
         async with server:
             _, broken = await open_hl7_connection("127.0.0.1", port)
-            broken.write(b"\x0b" + oru()[:40])
+            broken.write(b"\x0b" + oru_message()[:40])
             await broken.drain()
             broken.close()
             reader, writer = await open_hl7_connection("127.0.0.1", port)
-            writer.writeblock(oru())
+            writer.writeblock(oru_message())
             ack = await asyncio.wait_for(reader.readmessage(), timeout=30)
             writer.close()
             return ack_code(ack)

@@ -15,6 +15,7 @@ from dashboard.core.model import (
     Dataset,
 )
 from dashboard.core.store import open_store
+from tests.factories import vitals_frame
 
 RECORDED = pd.Timestamp("2026-03-02T08:00:00Z")
 NOW = pd.Timestamp("2026-11-24T10:00:00Z")
@@ -24,12 +25,7 @@ def recorded_dataset(seconds: int = 30) -> Dataset:
     """Two sessions recorded on different days, one sample a second, one nausea event each."""
     starts = {"P01-S1": RECORDED, "P02-S1": RECORDED + pd.Timedelta(days=3)}
     vitals = pd.concat(
-        [
-            pd.DataFrame(
-                {"session_id": sid, "timestamp": pd.date_range(t0, periods=seconds, freq="1s"), "hr": 70.0}
-            )
-            for sid, t0 in starts.items()
-        ],
+        [vitals_frame(sid, start=t0, periods=seconds, hr=70.0) for sid, t0 in starts.items()],
         ignore_index=True,
     )
     events = pd.DataFrame(

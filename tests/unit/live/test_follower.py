@@ -7,17 +7,17 @@ import pytest
 
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.core.live.follower import LiveFollower
-from dashboard.core.model import VITALS_COLUMNS, conform
 from dashboard.core.store import open_store
+from tests.factories import vitals_frame
 
 T0 = pd.Timestamp("2026-11-24T10:00:00Z")
 PROTOCOL = load_protocol()
 
 
-def rows(session_id: str, start_s: int, n: int, **values) -> pd.DataFrame:
-    times = pd.date_range(T0 + pd.Timedelta(seconds=start_s), periods=n, freq="1s")
-    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, "hr": 70.0, "spo2": 98.0, **values})
-    return conform(frame, VITALS_COLUMNS)
+def rows(session_id: str, start_s: int, n: int, **values: float) -> pd.DataFrame:
+    """``n`` samples a second from ``start_s`` after T0: HR 70, SpO2 98 unless ``values`` say otherwise."""
+    start = T0 + pd.Timedelta(seconds=start_s)
+    return vitals_frame(session_id, start=start, periods=n, **{"hr": 70.0, "spo2": 98.0, **values})
 
 
 @pytest.fixture

@@ -14,24 +14,21 @@ from dashboard.core.live.overview import (
     session_clocks,
     tile_alerts,
 )
-from dashboard.core.model import ALERT_COLUMNS, EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, conform
+from dashboard.core.model import ALERT_COLUMNS, conform
+from tests.factories import events_frame as events
+from tests.factories import monitored_vitals, sessions_frame
 
 NOW = pd.Timestamp("2026-11-24T10:00:00Z")
 PROTOCOL = load_protocol()  # signal loss after 30 s; cuff every 5 min, overdue after 1.5 intervals
 
 
 def vitals(session_id: str, minutes: float = 10, end: pd.Timestamp = NOW, **columns) -> pd.DataFrame:
-    """One sample every 5 s up to ``end``; a cuff reading every 5 min ending at ``end``."""
-    times = pd.date_range(end=end, periods=int(minutes * 12) + 1, freq="5s")
-    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, "hr": 72.0, "spo2": 98.0, "rr": 14.0})
-    frame.loc[frame.index[::-60], ["sbp", "dbp", "map"]] = [128.0, 82.0, 97.0]
-    for column, value in columns.items():
-        frame[column] = value
-    return conform(frame, VITALS_COLUMNS)
+    """``monitored_vitals``: a sample every 5 s and a cuff reading every 5 min, up to ``end`` (NOW)."""
+    return monitored_vitals(session_id, end, minutes, **columns)
 
 
 def sessions(*rows: dict) -> pd.DataFrame:
-    frame = conform(pd.DataFrame(rows), SESSION_COLUMNS)
+    frame = sessions_frame(*rows)
     return frame.assign(last_sample=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"))
 
 
@@ -44,10 +41,6 @@ def session(session_id: str, chair: str, started_min_ago: float = 5, **extra) ->
         "planned_minutes": 40.0,
         **extra,
     }
-
-
-def events(*rows: dict) -> pd.DataFrame:
-    return conform(pd.DataFrame(rows, columns=list(EVENT_COLUMNS)), EVENT_COLUMNS)
 
 
 def open_alert(

@@ -6,12 +6,12 @@ import pandas as pd
 
 from dashboard.core.loading.assemble import session_spans, sort_vitals
 from dashboard.core.loading.vitals_buffer import concat_vitals
-from dashboard.core.model import VITALS_COLUMNS, conform
+from dashboard.core.model import VITALS_COLUMNS
+from tests.factories import vitals_frame
 
 
 def _frame(session: str, start: str, hr: list[float]) -> pd.DataFrame:
-    stamps = pd.date_range(start, periods=len(hr), freq="s")
-    return conform(pd.DataFrame({"session_id": session, "timestamp": stamps, "hr": hr}), VITALS_COLUMNS)
+    return vitals_frame(session, start=start, hr=hr)
 
 
 def test_files_of_separate_sessions_are_joined_in_session_order():

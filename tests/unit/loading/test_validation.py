@@ -13,16 +13,8 @@ from dashboard.core.loading.validation import (
     to_numbers,
     vitals_schema,
 )
-from dashboard.core.model import VITALS_COLUMNS, conform
-
-
-def _vitals(**columns) -> pd.DataFrame:
-    n = len(next(iter(columns.values())))
-    base = {
-        "session_id": ["S1"] * n,
-        "timestamp": pd.date_range("2026-03-02T09:00:00Z", periods=n, freq="s"),
-    }
-    return conform(pd.DataFrame({**base, **columns}), VITALS_COLUMNS)
+from dashboard.core.model import conform
+from tests.factories import vitals_frame
 
 
 def _describe(column: str, row: int) -> tuple[str, str | None]:
@@ -30,13 +22,13 @@ def _describe(column: str, row: int) -> tuple[str, str | None]:
 
 
 def test_canonical_frames_pass_their_schemas():
-    vitals_schema().validate(_vitals(hr=[72.0]))
+    vitals_schema().validate(vitals_frame(hr=[72.0]))
     events_schema().validate(conform(pd.DataFrame(), tuple(events_schema().columns)))
     sessions_schema().validate(conform(pd.DataFrame(), tuple(sessions_schema().columns)))
 
 
 def test_row_without_time_is_rejected_with_its_line_and_others_kept():
-    frame = _vitals(hr=[72.0, 73.0, 74.0])
+    frame = vitals_frame(hr=[72.0, 73.0, 74.0])
     frame.loc[1, "timestamp"] = pd.NaT
     kept, keep, problems = enforce_schema(frame, vitals_schema(), np.array([2, 3, 4]), "v.csv", _describe)
     assert kept["hr"].tolist() == [72.0, 74.0]

@@ -1,0 +1,97 @@
+"""Builders of the small inputs many test modules need: vitals, sessions and events frames in the
+canonical model, and HL7 v2 ORU^R01 messages as a bedside monitor sends them.
+
+Not a test module. Each builder states its defaults in its docstring, so that a test names only
+the values it is about; data that one module alone needs stays in that module.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, conform, empty_frame
+
+T0 = pd.Timestamp("2026-03-02T09:00:00Z")
+
+
+# --- frames in the canonical model ---------------------------------------------------------------
+
+
+def vitals_frame(
+    session_id: str = "S1",
+    *,
+    start: pd.Timestamp | str = T0,
+    periods: int | None = None,
+    freq: str = "s",
+    **columns: object,
+) -> pd.DataFrame:
+    """One session's vitals in the model: rows ``freq`` apart (default 1 s) from ``start``.
+
+    There is a row per value of the list-like ``columns`` (``hr=[72.0, 73.0]``), or ``periods``
+    rows with scalar columns repeated (``periods=30, hr=70.0``); vitals not given are empty.
+    """
+    if periods is None:
+        lists = [value for value in columns.values() if not pd.api.types.is_scalar(value)]
+        if not lists:
+            raise ValueError("give periods, or at least one column as a list of values")
+        periods = len(lists[0])
+    times = pd.date_range(start, periods=periods, freq=freq)
+    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, **columns})
+    return conform(frame, VITALS_COLUMNS)
+
+
+def monitored_vitals(
+    session_id: str, end: pd.Timestamp, minutes: float = 10, **columns: float
+) -> pd.DataFrame:
+    """A bedside monitor's last ``minutes`` of one session, up to ``end``: HR 72, SpO2 98, RR 14
+    every 5 s, and a cuff reading (128/82, MAP 97) every 5 min ending at ``end``.
+
+    ``columns`` set a vital to one value on every row (``sbp=200.0``, ``spo2=float("nan")``).
+    """
+    times = pd.date_range(end=end, periods=int(minutes * 12) + 1, freq="5s")
+    frame = pd.DataFrame({"session_id": session_id, "timestamp": times, "hr": 72.0, "spo2": 98.0, "rr": 14.0})
+    frame.loc[frame.index[::-60], ["sbp", "dbp", "map"]] = [128.0, 82.0, 97.0]
+    for column, value in columns.items():
+        frame[column] = value
+    return conform(frame, VITALS_COLUMNS)
+
+
+def sessions_frame(*rows: dict | str) -> pd.DataFrame:
+    """A sessions table in the model, a row per dict of its columns (or per bare session id)."""
+    records = [{"session_id": row} if isinstance(row, str) else row for row in rows]
+    return conform(pd.DataFrame(records), SESSION_COLUMNS) if records else empty_frame(SESSION_COLUMNS)
+
+
+def events_frame(*rows: dict) -> pd.DataFrame:
+    """An events table in the model, a row per dict of its columns (none: an empty table)."""
+    return conform(pd.DataFrame(list(rows), columns=list(EVENT_COLUMNS)), EVENT_COLUMNS)
+
+
+# --- HL7 v2 --------------------------------------------------------------------------------------
+
+MSH = (
+    "MSH|^~\\&|Mon^0011223344556677^EUI-64|Ward||Dash|20260302090100+0000||ORU^R01^ORU_R01|{control_id}|P|2.6"
+)
+ORU_TIME = "20260302090000+0000"
+
+
+def hr_obx(hr: str = "72", status: str = "R") -> str:
+    """An OBX of an ECG heart rate (MDC 147842) in /min with result status ``status``."""
+    return f"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|{hr}|/min^/min^UCUM|||||{status}"
+
+
+def oru_message(*obx: str, bed: str = "Bed 4", obr_time: str = ORU_TIME, control_id: str = "C1") -> bytes:
+    """An ORU^R01 (IHE PCD-01) as a monitor sends it, segments ended by CR, without MLLP framing.
+
+    MSH (device 0011223344556677 in MSH-3, message id ``control_id``), PID of patient P01, PV1
+    naming ``bed``, an OBR observed at ``obr_time``, then the ``obx`` segments (default: one
+    heart rate of 72, ``hr_obx()``). In it the first OBX is segment 5.
+    """
+    segments = [
+        MSH.format(control_id=control_id),
+        "PID|||P01^^^Clinic^PI",
+        f"PV1||O|{bed}",
+        f"OBR|1|||182777000^monitoring|||{obr_time}",
+        *(obx or (hr_obx(),)),
+    ]
+    return "\r".join(segments).encode()

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, conform, empty_frame
+from dashboard.core.model import (
+    ALERT_COLUMNS,
+    EVENT_COLUMNS,
+    SESSION_COLUMNS,
+    VITALS_COLUMNS,
+    conform,
+    empty_frame,
+)
 
 T0 = pd.Timestamp("2026-03-02T09:00:00Z")
 
@@ -54,6 +61,28 @@ def monitored_vitals(
     for column, value in columns.items():
         frame[column] = value
     return conform(frame, VITALS_COLUMNS)
+
+
+def steady_vitals(session_id: str, seconds: int, start: pd.Timestamp = T0) -> pd.DataFrame:
+    """``seconds`` of one session from ``start``: HR 70, SpO2 98, RR 14 every second and a cuff
+    reading (128/82, MAP 97) every 5 min from the first second on; nothing in it alarms."""
+    frame = vitals_frame(session_id, start=start, periods=seconds, hr=70.0, spo2=98.0, rr=14.0)
+    frame.loc[::300, ["sbp", "dbp", "map"]] = [128.0, 82.0, 97.0]
+    return frame
+
+
+def alert_episode(
+    session_id: str, start_s: int = 0, end_s: int = 0, rule: str = "hr_high_caution", peak: float = 131.0
+) -> pd.DataFrame:
+    """One medium-priority heart-rate alert episode (limit 120) from ``T0 + start_s`` to
+    ``T0 + end_s``, its onset 15 s after its start, as the alert engine reports it."""
+    start = T0 + pd.Timedelta(seconds=start_s)
+    episode = {
+        "session_id": session_id, "vital": "hr", "rule": rule, "priority": "medium", "kind": "physiological",
+        "start": start, "onset": start + pd.Timedelta(seconds=15), "end": T0 + pd.Timedelta(seconds=end_s),
+        "peak": peak, "limit": 120.0, "n_samples": end_s - start_s + 1,
+    }  # fmt: skip
+    return conform(pd.DataFrame([episode]), ALERT_COLUMNS)
 
 
 def sessions_frame(*rows: dict | str) -> pd.DataFrame:

@@ -14,23 +14,12 @@ import pandas as pd
 from sqlalchemy import text
 
 from dashboard.core.analysis.alerts import alert_keys
-from dashboard.core.model import ALERT_COLUMNS, conform
 from dashboard.core.store import open_store
+from tests.factories import T0, alert_episode
 
 WORKERS, ENTRIES = 4, 500
-T0 = pd.Timestamp("2026-03-02T09:00:00Z")
 SHARED_SESSION = "P99-S1"  # every worker writes to it, as screens on several chairs' staff would
 
-
-def hr_episode(session_id: str) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "session_id": [session_id], "vital": ["hr"], "rule": ["hr_high_caution"], "priority": ["medium"],
-            "kind": ["physiological"], "start": [T0], "onset": [T0 + pd.Timedelta(seconds=15)], "end": [T0],
-            "peak": [125.0], "limit": [120.0], "n_samples": [1],
-        }
-    )  # fmt: skip
-    return conform(frame, ALERT_COLUMNS)
 
 
 def write_entries(
@@ -46,8 +35,9 @@ def write_entries(
             {"session_id": [own, SHARED_SESSION], "timestamp": [T0, T0], "hr": [125.0, 125.0]}
         )
         store.add_vitals(vitals, user=user)
-        store.record_alerts(pd.concat([hr_episode(own), hr_episode(SHARED_SESSION)], ignore_index=True))
-        keys = [alert_keys(hr_episode(own))[0], alert_keys(hr_episode(SHARED_SESSION))[0]]
+        episodes = pd.concat([alert_episode(s, peak=125.0) for s in (own, SHARED_SESSION)], ignore_index=True)
+        store.record_alerts(episodes)
+        keys = list(alert_keys(episodes))
         start.wait()
         began = time.time()
         events, acks = [], []

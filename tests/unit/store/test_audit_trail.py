@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.store.store_frames import T0
+from tests.factories import T0
 
 
 def test_protocol_changes_keep_their_history_and_the_latest_is_in_force(store):

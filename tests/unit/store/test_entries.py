@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from dashboard.core.analysis.alerts import alert_keys
 from dashboard.core.model import EVENT_COLUMNS
 from dashboard.core.store import AlreadyAmendedError, EntryError
-from tests.unit.store.store_frames import T0, episode, vitals_frame
+from tests.factories import T0, alert_episode, steady_vitals
 
 
 def test_event_records_who_entered_it_and_its_vocabulary_category(store):
@@ -106,10 +106,10 @@ def test_retracted_entry_leaves_the_current_view_but_not_the_history(store):
     ],
 )
 def test_entries_cannot_be_rewritten_even_with_hand_written_sql(store, statement):
-    store.add_vitals(vitals_frame("P01-S1", 5), user="monitor-feed")
+    store.add_vitals(steady_vitals("P01-S1", 5), user="monitor-feed")
     store.add_event("P01-S1", T0, "nausea", user="nurse.a", note="as entered")
-    store.record_alerts(episode("P01-S1", 0, 4))
-    store.acknowledge(alert_keys(episode("P01-S1", 0, 4))[0], user="nurse.a", reason="seen")
+    store.record_alerts(alert_episode("P01-S1", 0, 4))
+    store.acknowledge(alert_keys(alert_episode("P01-S1", 0, 4))[0], user="nurse.a", reason="seen")
     store.record_protocol_change(user="dr.b", toml_text="name = 'x'", reason="trial")
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(text(statement))

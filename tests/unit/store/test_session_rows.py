@@ -11,19 +11,19 @@ from sqlalchemy import event
 from dashboard.core.model import VITALS
 from dashboard.core.store import EntryError
 from dashboard.core.store.models import Vitals
-from tests.unit.store.store_frames import T0, vitals_frame
+from tests.factories import T0, steady_vitals
 
 # --- vitals -----------------------------------------------------------------------------------
 
 
 def test_vitals_come_back_as_the_canonical_model_frame(store):
-    sent = vitals_frame("P01-S1", 600)
+    sent = steady_vitals("P01-S1", 600)
     store.add_vitals(sent, user="monitor-feed")
     pd.testing.assert_frame_equal(store.session_vitals("P01-S1"), sent)
 
 
 def test_session_vitals_since_returns_only_newer_samples(store):
-    store.add_vitals(vitals_frame("P01-S1", 120), user="monitor-feed")
+    store.add_vitals(steady_vitals("P01-S1", 120), user="monitor-feed")
     newer = store.session_vitals("P01-S1", since=(T0 + pd.Timedelta(seconds=99)).to_pydatetime())
     assert newer["timestamp"].min() == T0 + pd.Timedelta(seconds=100)
     assert len(newer) == 20
@@ -32,7 +32,7 @@ def test_session_vitals_since_returns_only_newer_samples(store):
 def test_hour_of_vitals_is_stored_in_one_multi_row_insert(store):
     statements: list[str] = []
     event.listen(store.engine, "before_execute", lambda conn, clause, *a: statements.append(str(clause)))
-    hour = pd.concat([vitals_frame(f"P{i:02d}-S1", 3600) for i in range(1, 4)], ignore_index=True)
+    hour = pd.concat([steady_vitals(f"P{i:02d}-S1", 3600) for i in range(1, 4)], ignore_index=True)
     started = datetime.now()
     assert store.add_vitals(hour, user="ingest") == len(hour)
     elapsed = datetime.now() - started
@@ -41,7 +41,7 @@ def test_hour_of_vitals_is_stored_in_one_multi_row_insert(store):
 
 
 def test_vitals_for_an_unstarted_session_open_it_rather_than_being_refused(store):
-    store.add_vitals(vitals_frame("P02-S1", 10), user="monitor-feed")
+    store.add_vitals(steady_vitals("P02-S1", 10), user="monitor-feed")
     sessions = store.active_sessions().set_index("session_id")
     assert sessions.loc["P02-S1", "started_by"] == "monitor-feed"
     assert sessions.loc["P02-S1", "last_sample"] == T0 + pd.Timedelta(seconds=9)

@@ -1,5 +1,6 @@
 """Builders of the small inputs many test modules need: vitals, sessions and events frames in the
-canonical model, and HL7 v2 ORU^R01 messages as a bedside monitor sends them.
+canonical model, HL7 v2 ORU^R01 and ORU^R40 messages as a bedside monitor sends them, and an MLLP
+listener serving on a loopback port for the tests that talk to it over a real socket.
 
 Not a test module. Each builder states its defaults in its docstring, so that a test names only
 the values it is about; data that one module alone needs stays in that module.
@@ -7,10 +8,17 @@ the values it is about; data that one module alone needs stays in that module.
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 
+from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.model import (
     ALERT_COLUMNS,
+    DEVICE_ALARM_COLUMNS,
     EVENT_COLUMNS,
     SESSION_COLUMNS,
     VITALS_COLUMNS,
@@ -109,6 +117,16 @@ def hr_obx(hr: str = "72", status: str = "R") -> str:
     return f"OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1|{hr}|/min^/min^UCUM|||||{status}"
 
 
+def bp_obx(sbp: str = "120", dbp: str = "80") -> str:
+    """Two OBX of a cuff pressure (MDC 150021/150022) in mmHg, grouped under one parent sub-id."""
+    return "\r".join(
+        f"OBX|{n}|NM|{code}^{name}^MDC|1.2.{n}|{value}|266016^MDC_DIM_MMHG^MDC|||||R"
+        for n, (code, name, value) in enumerate(
+            (("150021", "MDC_PRESS_BLD_NONINV_SYS", sbp), ("150022", "MDC_PRESS_BLD_NONINV_DIA", dbp)), start=1
+        )
+    )
+
+
 def oru_message(*obx: str, bed: str = "Bed 4", obr_time: str = ORU_TIME, control_id: str = "C1") -> bytes:
     """An ORU^R01 (IHE PCD-01) as a monitor sends it, segments ended by CR, without MLLP framing.
 
@@ -124,3 +142,72 @@ def oru_message(*obx: str, bed: str = "Bed 4", obr_time: str = ORU_TIME, control
         *(obx or (hr_obx(),)),
     ]
     return "\r".join(segments).encode()
+
+
+def device_alarm(session_id: str | None = "S1", **fields: object) -> pd.DataFrame:
+    """One report of a monitor's own alarm (``DEVICE_ALARM_COLUMNS``): monitor CHAIR-3, alarm A1,
+    "** RR High" (MDC_EVT_HI) on RR 30 at T0, phase start, active, medium priority, physiological;
+    ``fields`` change any of these (``phase="end"``)."""
+    report = {
+        "session_id": session_id,
+        "monitor_id": "CHAIR-3",
+        "alarm_id": "A1",
+        "at": T0,
+        "event_code": "196648",
+        "event": "** RR High",
+        "vital": "rr",
+        "value": 30.0,
+        "phase": "start",
+        "state": "active",
+        "inactivation": "enabled",
+        "priority": "medium",
+        "kind": "physiological",
+        **fields,
+    }
+    return conform(pd.DataFrame([report]), DEVICE_ALARM_COLUMNS)
+
+
+def alarm_message(
+    phase: str = "start",
+    *,
+    bed: str = "^^CHAIR-3",
+    alarm_id: str = "ALM-1",
+    priority: str = "PM",
+    control_id: str = "R40-1",
+    at: str = ORU_TIME,
+) -> bytes:
+    """An ORU^R40 (IHE PCD-04) laid out as the IHE ACM examples are: "** RR High" (196648
+    MDC_EVT_HI) raised by RR 30 /min on the monitor at ``bed``, one phase of alarm ``alarm_id``
+    (OBR-3), its attributes as MDC_ATTR_* rows and as OBX-8 flags (``H~<priority>~SP``)."""
+    segments = [
+        MSH.format(control_id=control_id).replace("ORU^R01^ORU_R01", "ORU^R40^ORU_R40")
+        + "|||AL|NE||8859/1|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO",
+        "PID|||P01^^^Clinic^PI",
+        f"PV1||I|{bed}",
+        f"OBR|1|{alarm_id}^Mon|{alarm_id}^Mon|196616^MDC_EVT_ALARM^MDC|||{at}",
+        f"OBX|1|ST|196648^MDC_EVT_HI^MDC|1.0.0.0.1|** RR High||||||F|||{at}",
+        f"OBX|2|NM|151562^MDC_RESP_RATE^MDC|1.0.0.0.2|30|264928^MDC_DIM_RESP_PER_MIN^MDC|5-25|H~{priority}~SP|||F",
+        f"OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.3|{phase}||||||F",
+        f"OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|{'inactive' if phase == 'end' else 'active'}||||||F",
+        "OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|1.0.0.0.5|enabled||||||F",
+    ]
+    return "\r".join(segments).encode()
+
+
+@contextmanager
+def listening(store, timezone: str = "UTC") -> Iterator[int]:
+    """An ``Hl7Listener`` on ``store`` serving on a free loopback port (yielded) in a thread of
+    its own, so that blocking clients (python-hl7's ``mllp_send``, plain sockets) can talk to it."""
+    loop = asyncio.new_event_loop()
+    started = asyncio.run_coroutine_threadsafe(Hl7Listener(store, timezone).start("127.0.0.1", 0), loop)
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = started.result(timeout=30)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        asyncio.run_coroutine_threadsafe(server.wait_closed(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()

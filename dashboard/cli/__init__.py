@@ -1,4 +1,4 @@
-"""``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen``.
+"""``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen | monitor``.
 
 This parser lists every command; each command's options and run live in a module of this package.
 The store commands' modules are imported only by the command that runs, so that ``validate``
@@ -47,7 +47,12 @@ _STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
     "hl7-listen": (
         "dashboard.cli.hl7_command",
         "add_hl7_arguments",
-        "receive monitor vitals as HL7 v2 ORU^R01 over MLLP",
+        "receive monitor vitals and alarms as HL7 v2 (ORU^R01, ORU^R40) over MLLP",
+    ),
+    "monitor": (
+        "dashboard.cli.monitor_command",
+        "add_monitor_arguments",
+        "list the monitors that send, or assign one to a session",
     ),
 }
 

@@ -14,7 +14,8 @@ from dashboard.core.store import open_store
 
 
 def add_hl7_arguments(parser: argparse.ArgumentParser) -> None:
-    """Receive vitals from monitors and gateways: HL7 v2 ORU^R01 over MLLP (IHE PCD-01)."""
+    """Receive vitals and alarms from monitors and gateways: HL7 v2 ORU^R01 (IHE PCD-01,
+    VitalServer) and ORU^R40 (IHE PCD-04) over MLLP."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
     parser.add_argument(

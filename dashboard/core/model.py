@@ -94,6 +94,24 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "n_samples",
 )
 
+# One row per report of a bedside monitor's own alarm (IHE PCD-04, ``interop.hl7_alarms``): each
+# phase (start, continue, end) is a row. Never merged with the dashboard's alerts (ALERT_COLUMNS).
+DEVICE_ALARM_COLUMNS: tuple[str, ...] = (
+    "session_id",  # the session its monitor was assigned to, <NA> when none was
+    "monitor_id",  # the monitor's first identifier (bed, EUI-64, sender)
+    "alarm_id",  # the same for every report of one alarm
+    "at",  # when the monitor says it happened, UTC
+    "event_code",  # MDC_EVT_* number, e.g. 196648 (MDC_EVT_HI)
+    "event",  # the monitor's own text, e.g. "** RR High" (plain text)
+    "vital",  # hr | sbp | dbp | map | spo2 | rr | <NA> when not one of ours
+    "value",  # the value that raised it, NaN if none was sent
+    "phase",  # start | continue | update | end | ...
+    "state",  # active | inactive | latched | ...
+    "inactivation",  # enabled | audio-paused | alarm-off | ...
+    "priority",  # high | medium | low | none (IEC 60601-1-8, from PH / PM / PL / PN)
+    "kind",  # physiological | technical | advisory (SP / ST / SA)
+)
+
 PRIORITIES: tuple[str, ...] = ("high", "medium", "low")
 SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
 EVENT_CATEGORIES: tuple[str, ...] = ("side_effect", "intervention", "infusion_marker", "note", "unknown")
@@ -174,6 +192,7 @@ _DTYPES: dict[str, str] = {
     "timestamp": TIMESTAMP_DTYPE,
     "start": TIMESTAMP_DTYPE,
     "onset": TIMESTAMP_DTYPE,
+    "at": TIMESTAMP_DTYPE,
     "end": TIMESTAMP_DTYPE,
     "infusion_start": TIMESTAMP_DTYPE,
     "infusion_end": TIMESTAMP_DTYPE,

@@ -1,61 +1,52 @@
-"""HL7 v2 ORU^R01 messages from monitors and device gateways (IHE PCD-01) -> vitals readings.
+"""HL7 v2 ORU^R01 messages from monitors and device gateways (IHE PCD-01, VitalServer) -> readings.
 
 What a value means depends on details gateways disagree on, so each rule follows real messages:
 
-- the vital is named by the MDC code in OBX-3 (``150021^MDC_PRESS_BLD_NONINV_SYS^MDC``) or by a
-  VitalRecorder track (``TRACK^Intellivue/NIBP_SYS``). The name text of an MDC code is never
+- the vital is named in OBX-3 by an MDC code (``150021^MDC_PRESS_BLD_NONINV_SYS^MDC``, or its
+  Philips MDIL form ``0002-4182^HR^MDIL``), a VitalServer montype (``NIBP_SBP^BeneView/NIBP_SBP``)
+  or a ``device/track`` name: ``codes.observation_alias``. The name text of an MDC code is never
   trusted: gateways send invalid codes with a valid-looking name (``1500212^MDC_PRESS_BLD_NONINV_SYS``
   on a diastolic value), and guessing from the name would store a diastolic as systolic;
 - the time is OBX-14, else that of the nearest parent OBX (PCD-01 stamps the parent of a metric
   group: ``1.0.1`` stamps ``1.0.1.3``), else OBR-7. Never MSH-7, which is when the message was
   built (in real traffic it can be a month off);
 - result status X, D, W (``data/result_status.csv``) mean there is no usable value; device
-  sentinels (-100, -999, 8388607) are missing values; NA waveform arrays are not readings.
+  sentinels (-100, -999, 8388607) are missing values; NA waveform arrays and ST texts are not
+  readings and are passed over without a word, except a VitalServer ``EVENT`` text, which is an
+  event note of the session.
 
-Where readings come from is the bed (PV1-3) and the devices (OBX-18, MSH-3); which session they
-belong to is the store's bed assignment. PID is never read, so no patient identifier travels
-further than the socket.
+Where readings come from is ``hl7_identity.message_source``; which session they belong to is the
+store's bed assignment. PID is never read, so no patient identifier travels further than the socket.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import hl7
 import pandas as pd
-from hl7.datatypes import parse_datetime
 
 from dashboard.core import reference
-from dashboard.core.interop.codes import mdc_codes, status_meanings, units, usable_statuses
-from dashboard.core.loading.columns import IGNORE, Alias, normalise, vital_names
+from dashboard.core.interop.codes import observation_alias, status_meanings, unit_of, units, usable_statuses
+from dashboard.core.interop.hl7_fields import (
+    UNSUPPORTED_MESSAGE_TYPE,
+    MessageRejected,
+    field,
+    message_type,
+    timestamp,
+)
+from dashboard.core.interop.hl7_identity import MessageSource, message_source
+from dashboard.core.loading.columns import IGNORE, Alias
 from dashboard.core.model import VITALS, VITALS_COLUMNS, conform
 from dashboard.core.problems import Problem
 
 ACCEPTED_TYPE = ("ORU", "R01")
 NUMERIC_VALUE_TYPES = ("NM", "")  # devices often leave OBX-2 empty on a number
-TRACK = "TRACK"  # OBX-3 ``TRACK^Device/Track``: a VitalRecorder track name instead of an MDC code
-MIN_TIME_DIGITS = 12  # YYYYMMDDHHMM: a reading needs a time of day, not only a date
+NOT_READINGS = ("NA", "ST", "DTM", "TS", "CWE", "CE")  # waveforms, texts, clock sync, coded states
+EVENT_CODE = "EVENT"  # VitalServer: ``OBX|n|ST|EVENT^^|...|<text>``, an event marker
 READING_COLUMNS: tuple[str, ...] = ("timestamp", "vital", "value", "rank", "segment")
-
-# HL7 table 0357 (message error condition codes) used in the ACK's ERR segment.
-SEGMENT_SEQUENCE_ERROR = 100
-REQUIRED_FIELD_MISSING = 101
-DATA_TYPE_ERROR = 102
-UNSUPPORTED_MESSAGE_TYPE = 200
-UNKNOWN_KEY = 204
-INTERNAL_ERROR = 207
-
-_SEGMENT_ENDS = re.compile(r"\r\n|\n|\r")
-
-
-class MessageRejected(ValueError):
-    """A message that cannot be used, with the ACK code (AR or AE) and HL7 error code to answer."""
-
-    def __init__(self, ack: str, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.ack, self.code, self.reason = ack, code, reason
+EVENT_NOTE_COLUMNS: tuple[str, ...] = ("timestamp", "note", "segment")
 
 
 @dataclass(frozen=True)
@@ -63,25 +54,10 @@ class OruReadings:
     """The usable readings of one message and what was refused or left out, and why."""
 
     control_id: str
-    sources: tuple[str, ...]  # bed (PV1-3), then device ids (OBX-18, MSH-3): keys of bed assignments
+    source: MessageSource  # bed, devices, sender: what a chair is matched by
     readings: pd.DataFrame  # READING_COLUMNS, long form, values in the model's units
+    notes: pd.DataFrame  # EVENT_NOTE_COLUMNS: event markers sent as text
     problems: tuple[Problem, ...]
-
-
-def parse_message(block: bytes) -> hl7.Message:
-    """One MLLP block -> message. Segments may end in CR (the standard), LF or CRLF (files,
-    some gateways); text is UTF-8, else Latin-1 (MSH-18 ``8859/1`` of older devices)."""
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError:
-        text = block.decode("latin-1")
-    text = _SEGMENT_ENDS.sub("\r", text.strip())
-    if not text.startswith("MSH") or len(text) < 8:
-        raise MessageRejected("AR", SEGMENT_SEQUENCE_ERROR, "the frame holds no HL7 message (no MSH first)")
-    try:
-        return hl7.parse(text)
-    except (hl7.ParseException, ValueError, IndexError, KeyError) as error:
-        raise MessageRejected("AR", DATA_TYPE_ERROR, f"the message cannot be parsed: {error}") from error
 
 
 def read_oru(message: hl7.Message, timezone: str = "UTC") -> OruReadings:
@@ -89,17 +65,22 @@ def read_oru(message: hl7.Message, timezone: str = "UTC") -> OruReadings:
 
     Raises ``MessageRejected`` (AR) for any other message type.
     """
-    msh = message.segment("MSH")
-    kind = (field(msh, 9, 1), field(msh, 9, 2))
+    kind = message_type(message)
     if kind != ACCEPTED_TYPE:
         raise MessageRejected(
             "AR", UNSUPPORTED_MESSAGE_TYPE, f"message type {'^'.join(kind)} is not accepted; expected ORU^R01"
         )
-    control_id = field(msh, 10)
+    control_id = field(message.segment("MSH"), 10)
     where = f"HL7 message {control_id or '(no MSH-10)'}"
-    readings, problems, left_out = [], [], {}
+    readings, notes, problems, left_out = [], [], [], {}
     for obx in _observations(message):
-        name, alias = _identify(obx["segment"])
+        segment, value_type = obx["segment"], field(obx["segment"], 2)
+        if value_type == "ST" and field(segment, 3) == EVENT_CODE:
+            notes.append(_event_note(obx, timezone))
+            continue
+        name, alias = _identify(segment)
+        if value_type in NOT_READINGS and (alias is None or alias.target == IGNORE):
+            continue  # a waveform or a text: not a reading, and nothing the sender needs to hear
         if alias is None or alias.target == IGNORE:
             note = alias.note if alias else ""
             left_out.setdefault(note, []).append(f"{name} (segment {obx['number']})")
@@ -109,8 +90,9 @@ def read_oru(message: hl7.Message, timezone: str = "UTC") -> OruReadings:
     problems += [_left_out(where, note, names) for note, names in left_out.items()]
     return OruReadings(
         control_id=control_id,
-        sources=_sources(message),
+        source=message_source(message),
         readings=pd.DataFrame(readings, columns=list(READING_COLUMNS)),
+        notes=pd.DataFrame([n for n in notes if n is not None], columns=list(EVENT_NOTE_COLUMNS)),
         problems=tuple(problems),
     )
 
@@ -122,14 +104,6 @@ def wide_vitals(readings: pd.DataFrame, session_id: str) -> pd.DataFrame:
     wide = best.pivot(index="timestamp", columns="vital", values="value").reindex(columns=list(VITALS))
     wide = wide.sort_index().reset_index().assign(session_id=session_id)
     return conform(wide, VITALS_COLUMNS)
-
-
-def field(segment: hl7.Segment, number: int, component: int = 1, repetition: int = 1) -> str:
-    """A field or component as text, "" when absent (HL7 leaves out trailing empties)."""
-    try:
-        return str(segment.extract_field(1, number, repetition, component)).strip()
-    except IndexError:
-        return ""
 
 
 def _observations(message: hl7.Message) -> list[dict]:
@@ -160,9 +134,15 @@ def _parent_time(sub_id: str, stamped: dict[str, str]) -> str:
 def _identify(obx: hl7.Segment) -> tuple[str, Alias | None]:
     """OBX-3 -> (name to report, what it measures or None)."""
     code, text = field(obx, 3, 1), field(obx, 3, 2)
-    if code == TRACK:
-        return text, vital_names().get(normalise(text))
-    return f"{code}^{text}" if text else code, mdc_codes().get(code)
+    return f"{code}^{text}" if text else code, observation_alias(code, text)
+
+
+def _event_note(obx: dict, timezone: str) -> dict | None:
+    """A VitalServer ``EVENT`` text -> an event note at its time (None without text or time)."""
+    text, moment = field(obx["segment"], 5), timestamp(obx["time"], timezone)
+    if not text or moment is None:
+        return None
+    return {"timestamp": moment, "note": text, "segment": obx["number"]}
 
 
 def _reading(obx: dict, alias: Alias, timezone: str, where: str) -> dict | Problem:
@@ -192,14 +172,14 @@ def _reading(obx: dict, alias: Alias, timezone: str, where: str) -> dict | Probl
     if unit is None:
         allowed = ", ".join(u for u, spec in units().items() if vital in spec.vitals)
         return problem("OBX-6", f"unit {field(segment, 6, 1)!r} is not a unit of {vital}", allowed)
-    timestamp = _timestamp(obx["time"], timezone)
-    if timestamp is None:
+    moment = timestamp(obx["time"], timezone)
+    if moment is None:
         return problem(
             "OBX-14",
             f"no usable time ({obx['time']!r} in OBX-14, its parent OBX or OBR-7)",
             "YYYYMMDDHHMM[SS[.S]][+ZZZZ]",
         )
-    reading = {"timestamp": timestamp, "vital": vital, "value": value * unit, "rank": alias.rank}
+    reading = {"timestamp": moment, "vital": vital, "value": value * unit, "rank": alias.rank}
     return {**reading, "segment": number}
 
 
@@ -208,35 +188,8 @@ def _unit_factor(obx: hl7.Segment, vital: str) -> float | None:
     code, text = field(obx, 6, 1), field(obx, 6, 2)
     if not code and not text:
         return 1.0
-    unit = units().get(code) or units().get(text)
+    unit = unit_of(code, text)
     return unit.factor if unit is not None and vital in unit.vitals else None
-
-
-def _timestamp(text: str, timezone: str) -> pd.Timestamp | None:
-    digits = re.match(r"\d*", text).group()
-    if len(digits) < MIN_TIME_DIGITS:
-        return None
-    try:
-        moment = pd.Timestamp(parse_datetime(text))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-    return None if pd.isna(moment) else moment.tz_convert("UTC")
-
-
-def _sources(message: hl7.Message) -> tuple[str, ...]:
-    """Keys to find the session by, most specific first: the bed, then each device."""
-    beds = [str(segment(3)).strip() for segment in message if str(segment[0]) == "PV1" and len(segment) > 3]
-    devices = [
-        field(segment, 18, 1, repetition)
-        for segment in message
-        if str(segment[0]) == "OBX" and len(segment) > 18
-        for repetition in range(1, len(segment(18)) + 1)
-    ]
-    msh = message.segment("MSH")
-    sender = field(msh, 3, 2) or field(msh, 3, 1)
-    return tuple(dict.fromkeys(key for key in [*beds, *devices, sender] if key))
 
 
 def _left_out(where: str, note: str, names: list[str]) -> Problem:
@@ -247,6 +200,7 @@ def _left_out(where: str, note: str, names: list[str]) -> Problem:
         None,
         "OBX-3",
         f"observations not in the model, ignored: {', '.join(names)}",
-        "an MDC code of data/mdc_codes.csv or TRACK^Device/Track",
+        "an MDC code (or MDIL hex code) of data/mdc_codes.csv, a montype of "
+        "data/vitalserver_montypes.csv, or Device/Track",
         "warning",
     )

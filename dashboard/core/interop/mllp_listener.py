@@ -1,14 +1,22 @@
-"""An MLLP server that stores the vitals monitors send (``python -m dashboard hl7-listen`` runs it).
+"""An MLLP server that stores what monitors send (``python -m dashboard hl7-listen`` runs it).
 
-Monitors and device gateways send HL7 v2 ORU^R01 (IHE PCD-01) over MLLP and wait for an ACK
-before sending the next message. The answer is AA only once the readings are committed, so an
-AA is a promise that the values are in the store; AE (the message was understood but cannot
-be stored: no session for that bed, no usable value, the store is down) and AR (not an
-ORU^R01, not HL7, a broken frame) carry the reason in MSA-3 and ERR segments, which gateways
-show to their operators. No frame stops the server or the connection it came on.
+Monitors and device gateways send HL7 v2 over MLLP and wait for an ACK before sending the next
+message. What it does with one frame, in order:
 
-A frame sent again because its ACK was lost (the same bytes) is acknowledged again without
-being stored twice. Logs name message control ids, beds and sessions, never a patient.
+1. split the frame into its messages (``hl7_frames``): each is handled and answered on its own,
+   so no reading of one message is ever filed under another message's bed;
+2. ORU^R01 (IHE PCD-01, VitalServer): the readings (``hl7_oru``) go to the session the bed or
+   device is assigned to; with none assigned they are held for that monitor (``store.monitors``)
+   and answered AA all the same: nothing a monitor sends is lost;
+3. ORU^R40 (IHE PCD-04): the monitor's own alarms (``hl7_alarms``), stored with the monitor and
+   its session when it has one;
+4. anything else is answered AR with the reason; a message that cannot be stored, AE.
+
+AA is sent only once the message is committed, so an AA is a promise that it is in the store.
+AE and AR carry the reason in MSA-3 and ERR segments (``hl7_ack``), which gateways show to their
+operators. No frame stops the server or the connection it came on, and every message gets an
+answer. A message sent again because its ACK was lost (the same bytes) is acknowledged again
+without being stored twice. Logs name message control ids and monitors, never a patient.
 """
 
 from __future__ import annotations
@@ -18,52 +26,48 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import hl7
 from hl7.mllp import HL7StreamReader, HL7StreamWriter, InvalidBlockError, start_hl7_server
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.core.interop.hl7_oru import (
+from dashboard.core.interop import hl7_alarms, hl7_oru
+from dashboard.core.interop.hl7_ack import acknowledgement, problem_text
+from dashboard.core.interop.hl7_fields import (
     INTERNAL_ERROR,
     REQUIRED_FIELD_MISSING,
     SEGMENT_SEQUENCE_ERROR,
     UNKNOWN_KEY,
+    UNSUPPORTED_MESSAGE_TYPE,
     MessageRejected,
-    parse_message,
-    read_oru,
-    wide_vitals,
+    message_type,
 )
-from dashboard.core.problems import Problem
+from dashboard.core.interop.hl7_frames import parse_message, split_messages
+from dashboard.core.interop.hl7_identity import MessageSource
+from dashboard.core.model import DEVICE_ALARM_COLUMNS, conform
 from dashboard.core.store import EntryError, Store
 
 LISTENER_USER = "hl7-listener"
 DEFAULT_PORT = 2575
 MAX_FRAME_BYTES = 1 << 20  # a PCD-01 message is a few kB; a waveform batch may be far larger
-MAX_ERR_SEGMENTS = 20
-RECENT_FRAMES = 10_000
-# Template for answering a frame that holds no usable MSH (nothing to copy the header from).
-_NO_HEADER = "MSH|^~\\&|||||||ORU^R01||P|2.6"
-_ERROR_TEXT = {
-    SEGMENT_SEQUENCE_ERROR: "Segment sequence error",
-    REQUIRED_FIELD_MISSING: "Required field missing",
-    102: "Data type error",
-    200: "Unsupported message type",
-    UNKNOWN_KEY: "Unknown key identifier",
-    INTERNAL_ERROR: "Application internal error",
-}
-_SEVERITY = {"fatal": "E", "error": "E", "artifact": "W", "warning": "W"}
+RECENT_MESSAGES = 10_000
 
 log = logging.getLogger(__name__)
 
 
 class Hl7Listener:
-    """Turns MLLP frames into stored vitals and ACKs; one instance serves every connection."""
+    """Turns MLLP frames into stored readings and alarms and ACKs; one instance serves every connection."""
 
     def __init__(self, store: Store, timezone: str = "UTC") -> None:
         self.store = store
         self.timezone = timezone
         self._recent: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()
+        self._handlers: dict[tuple[str, str], Callable[[hl7.Message], tuple]] = {
+            hl7_oru.ACCEPTED_TYPE: self._store_readings,
+            hl7_alarms.ACCEPTED_TYPE: self._store_alarms,
+        }
 
     async def start(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> asyncio.Server:
         """Listen on ``host:port`` (port 0: any free port, see ``server.sockets``)."""
@@ -80,60 +84,87 @@ class Hl7Listener:
                 except asyncio.IncompleteReadError:
                     break  # the sender closed the connection (mid-frame or between frames)
                 except InvalidBlockError:
-                    ack = _ack(
-                        None, MessageRejected("AR", SEGMENT_SEQUENCE_ERROR, "frame does not start with <VT>")
-                    )
+                    acks = [_refusal("frame does not start with <VT>")]
                 except ValueError:
-                    reason = f"frame longer than {MAX_FRAME_BYTES} bytes"
-                    ack = _ack(None, MessageRejected("AR", SEGMENT_SEQUENCE_ERROR, reason))
+                    acks = [_refusal(f"frame longer than {MAX_FRAME_BYTES} bytes")]
                 else:
-                    ack = await asyncio.to_thread(self.acknowledge, block)
-                writer.writemessage(ack)
+                    acks = await asyncio.to_thread(self.acknowledge_frame, block)
+                for ack in acks:
+                    writer.writemessage(ack)
                 await writer.drain()
         except ConnectionError:
             pass
         finally:
             writer.close()
 
-    def acknowledge(self, block: bytes) -> hl7.Message:
-        """Store one frame's readings and answer it (blocking: called in a worker thread)."""
-        message, result = None, None
-        try:
-            message = parse_message(block)
-            result = read_oru(message, self.timezone)
-            digest = hashlib.sha256(block).digest()
-            if self._seen(digest):
-                log.info("message %s: resent, already stored", result.control_id)
-                return _ack(message, None, result.problems)
-            if result.readings.empty:
-                errors = [p for p in result.problems if p.level == "error"] or list(result.problems)
-                reason = "no usable vital sign in the message" + (f": {_text(errors[0])}" if errors else "")
-                raise MessageRejected("AE", REQUIRED_FIELD_MISSING, reason)
-            session_id = self._session(result.sources)
-            rows = self.store.add_vitals(wide_vitals(result.readings, session_id), user=LISTENER_USER)
-            self._remember(digest)
-            # no session id in the log: session ids often carry the patient pseudonym
-            log.info("message %s: %d vitals rows stored", result.control_id, rows)
-            return _ack(message, None, result.problems)
-        except MessageRejected as rejected:
-            problems = () if result is None else result.problems
-            log.warning("message answered %s: %s", rejected.ack, rejected.reason)
-            return _ack(message, rejected, problems)
-        except (SQLAlchemyError, EntryError) as error:
-            log.error("store refused a message: %s", error)
-            reason = "the store could not save the readings (nothing was stored); send the message again"
-            return _ack(message, MessageRejected("AE", INTERNAL_ERROR, reason))
+    def acknowledge_frame(self, block: bytes) -> list[hl7.Message]:
+        """Each message of one frame stored and answered, in order (blocking: a worker thread)."""
+        return [self.acknowledge(text) for text in split_messages(block)]
 
-    def _session(self, sources: tuple[str, ...]) -> str:
-        for key in sources:
+    def acknowledge(self, text: str | bytes) -> hl7.Message:
+        """Store one message and answer it; never raises, whatever the message holds."""
+        message = None
+        try:
+            message = parse_message(text)
+            handler = self._handlers.get(message_type(message))
+            if handler is None:
+                raise MessageRejected("AR", UNSUPPORTED_MESSAGE_TYPE, _unsupported(message_type(message)))
+            digest = hashlib.sha256(str(message).encode()).digest()
+            if self._seen(digest):
+                log.info("message %s: resent, already stored", _control_id(message))
+                return acknowledgement(message)
+            problems = handler(message)
+            self._remember(digest)
+            return acknowledgement(message, None, problems)
+        except MessageRejected as rejected:
+            log.warning("message %s answered %s: %s", _control_id(message), rejected.ack, rejected.reason)
+            return acknowledgement(message, rejected, rejected.problems)
+        except (SQLAlchemyError, EntryError) as error:
+            log.error("store refused message %s: %s", _control_id(message), type(error).__name__)
+            reason = "the store could not save the message (nothing was stored); send it again"
+            return acknowledgement(message, MessageRejected("AE", INTERNAL_ERROR, reason))
+        except Exception as error:  # noqa: BLE001 - a sender must always get an answer
+            log.error("message %s could not be handled: %s", _control_id(message), type(error).__name__)
+            reason = f"the message could not be handled ({type(error).__name__}); nothing was stored"
+            return acknowledgement(message, MessageRejected("AE", INTERNAL_ERROR, reason))
+
+    def _store_readings(self, message: hl7.Message) -> tuple:
+        """ORU^R01 -> vitals and event notes of the monitor's session, else held for the monitor."""
+        result = hl7_oru.read_oru(message, self.timezone)
+        if result.readings.empty and result.notes.empty:
+            raise _nothing_usable("vital sign", result.problems)
+        monitor, session_id = self._session(result.source, result.problems)
+        vitals = hl7_oru.wide_vitals(result.readings, session_id or "")
+        if session_id is None:
+            held = self.store.hold_readings(monitor, vitals, result.notes)
+            log.info("message %s: %d rows held for monitor %s (no session)", result.control_id, held, monitor)
+            return result.problems
+        rows = self.store.add_monitor_readings(session_id, vitals, result.notes, user=LISTENER_USER)
+        # no session id in the log: session ids often carry the patient pseudonym
+        log.info("message %s: %d vitals rows stored", result.control_id, rows)
+        return result.problems
+
+    def _store_alarms(self, message: hl7.Message) -> tuple:
+        """ORU^R40 -> the monitor's own alarm reports, with its session when it has one."""
+        result = hl7_alarms.read_alarms(message, self.timezone)
+        if result.alarms.empty:
+            raise _nothing_usable("alarm", result.problems)
+        monitor, session_id = self._session(result.source, result.problems)
+        alarms = result.alarms.assign(monitor_id=monitor, session_id=session_id)
+        count = self.store.add_device_alarms(conform(alarms, DEVICE_ALARM_COLUMNS))
+        log.info("message %s: %d device alarm reports from monitor %s", result.control_id, count, monitor)
+        return result.problems
+
+    def _session(self, source: MessageSource, problems: tuple) -> tuple[str, str | None]:
+        """(monitor id, the open session assigned to any of its identifiers or None)."""
+        if not source.identifiers:
+            reason = "the message names no bed (PV1-3) or device (OBX-18, OBR-3, MSH-3/4)"
+            raise MessageRejected("AE", UNKNOWN_KEY, reason, problems)
+        for key in source.identifiers:
             session_id = self.store.session_for(key)
             if session_id is not None:
-                return session_id
-        if not sources:
-            reason = "the message names no bed (PV1-3) or device (OBX-18, MSH-3)"
-        else:
-            reason = f"no open session is assigned to bed or device {', '.join(sources)}"
-        raise MessageRejected("AE", UNKNOWN_KEY, reason)
+                return source.monitor_id, session_id
+        return source.monitor_id, None
 
     def _seen(self, digest: bytes) -> bool:
         with self._lock:
@@ -142,32 +173,30 @@ class Hl7Listener:
     def _remember(self, digest: bytes) -> None:
         with self._lock:
             self._recent[digest] = None
-            while len(self._recent) > RECENT_FRAMES:
+            while len(self._recent) > RECENT_MESSAGES:
                 self._recent.popitem(last=False)
 
 
-def _ack(
-    message: hl7.Message | None, rejected: MessageRejected | None, problems: tuple[Problem, ...] = ()
-) -> hl7.Message:
-    """AA (``rejected`` None), else AE/AR with the reason; ERR segments list what was left out."""
-    source = message if message is not None else hl7.parse(_NO_HEADER)
-    ack = source.create_ack("AA" if rejected is None else rejected.ack)
+def _nothing_usable(what: str, problems: tuple) -> MessageRejected:
+    """AE for a message with nothing to store, its first error (else warning) as the reason."""
+    errors = [p for p in problems if p.level == "error"] or list(problems)
+    reason = f"no usable {what} in the message" + (f": {problem_text(errors[0])}" if errors else "")
+    return MessageRejected("AE", REQUIRED_FIELD_MISSING, reason, problems)
+
+
+def _refusal(reason: str) -> hl7.Message:
+    return acknowledgement(None, MessageRejected("AR", SEGMENT_SEQUENCE_ERROR, reason))
+
+
+def _unsupported(kind: tuple[str, str]) -> str:
+    accepted = " and ".join("^".join(t) for t in (hl7_oru.ACCEPTED_TYPE, hl7_alarms.ACCEPTED_TYPE))
+    return f"message type {'^'.join(kind) or '(none in MSH-9)'} is not accepted; expected {accepted}"
+
+
+def _control_id(message: hl7.Message | None) -> str:
     if message is None:
-        ack.segment("MSA").assign_field("", 2)
-    errors = [] if rejected is None else [(rejected.code, "E", rejected.reason)]
-    errors += [(REQUIRED_FIELD_MISSING, _SEVERITY[p.level], _text(p)) for p in problems]
-    if rejected is not None:
-        ack.segment("MSA").assign_field(ack.escape(rejected.reason[:80]), 3)
-    for code, severity, text in errors[:MAX_ERR_SEGMENTS]:
-        err = ack.create_segment([ack.create_field(["ERR"])])
-        for component, value in enumerate((str(code), _ERROR_TEXT.get(code, ""), "HL70357"), start=1):
-            err.assign_field(value, 3, 1, component)
-        err.assign_field(severity, 4)
-        err.assign_field(ack.escape(text), 8)
-        ack.append(err)
-    return ack
-
-
-def _text(problem: Problem) -> str:
-    where = f"segment {problem.line} " if problem.line is not None else ""
-    return f"{where}{problem.column}: {problem.message}; expected {problem.expected}"
+        return "(unparsed)"
+    try:
+        return str(message.segment("MSH")(10)) or "(no MSH-10)"
+    except (KeyError, IndexError):
+        return "(no MSH-10)"

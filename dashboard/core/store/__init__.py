@@ -9,7 +9,9 @@ Its modules, in the order data flows through them:
 - the mixins, one per kind of record: ``session_rows`` (sessions and vitals), ``entries``
   (events and their corrections), ``alert_rows`` (alert episodes and acknowledgements),
   ``audit_trail`` (protocol changes and the audit log), ``beds`` (bed and device
-  assignments), ``watched_files`` (how far each watched file has been read);
+  assignments), ``monitors`` (readings held for monitors without a session, and attaching
+  them), ``device_alarms`` (the monitors' own alarms), ``watched_files`` (how far each
+  watched file has been read);
 - ``repository``: ``Store``, composed of the mixins, and ``open_store``.
 """
 

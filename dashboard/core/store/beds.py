@@ -27,17 +27,7 @@ class Beds(StoreBase):
         """
         user, bed = _required(user, "user"), _required(bed_or_device_id, "bed or device id")
         with self._write() as conn:
-            ended = conn.execute(
-                select(Session.ended_at.is_not(None)).where(Session.session_id == session_id)
-            ).scalar_one_or_none()
-            if ended is None or ended:
-                raise EntryError(f"session {session_id!r} is not open (unknown or already ended)")
-            previous = _assigned_session(conn, bed)
-            if previous == session_id:
-                return
-            _append_assignment(conn, bed, session_id, user)
-            detail = f"{bed} -> {session_id}" + (f" (was {previous})" if previous else "")
-            _audit(conn, user, "bed_assigned", "bed", bed, session_id, detail)
+            _assign(conn, bed, session_id, user)
 
     def unassign(self, bed_or_device_id: str, *, user: str) -> None:
         """Stop sending a bed's or device's readings to any session."""
@@ -69,6 +59,21 @@ class Beds(StoreBase):
             .order_by(table.c.bed_or_device_id)
         )
         return self._frame(query, BED_ASSIGNMENT_COLUMNS)
+
+
+def _assign(conn: Connection, bed: str, session_id: str, user: str) -> None:
+    """Assign inside the caller's transaction (see ``Beds.assign_bed``)."""
+    ended = conn.execute(
+        select(Session.ended_at.is_not(None)).where(Session.session_id == session_id)
+    ).scalar_one_or_none()
+    if ended is None or ended:
+        raise EntryError(f"session {session_id!r} is not open (unknown or already ended)")
+    previous = _assigned_session(conn, bed)
+    if previous == session_id:
+        return
+    _append_assignment(conn, bed, session_id, user)
+    detail = f"{bed} -> {session_id}" + (f" (was {previous})" if previous else "")
+    _audit(conn, user, "bed_assigned", "bed", bed, session_id, detail)
 
 
 def _assigned_session(conn: Connection, bed: str) -> str | None:

@@ -221,3 +221,65 @@ class IngestFile(Base):
     lines: Mapped[int] = mapped_column(Integer)
     header: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HeldVitals(Base):
+    """Readings of a monitor that no session was assigned to when they came (append-only).
+
+    A monitor is often connected before the patient is checked in: its first readings are the
+    session's baseline, so they are kept, and attached when the monitor is assigned.
+    """
+
+    __tablename__ = "held_vitals"
+    __table_args__ = (Index("ix_held_vitals_monitor", "monitor_id", "timestamp"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    monitor_id: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    hr: Mapped[float | None] = mapped_column(Float)
+    sbp: Mapped[float | None] = mapped_column(Float)
+    dbp: Mapped[float | None] = mapped_column(Float)
+    map: Mapped[float | None] = mapped_column(Float)
+    spo2: Mapped[float | None] = mapped_column(Float)
+    rr: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)  # an event text the monitor sent, instead of vitals
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HeldAttachment(Base):
+    """Which held reading was copied into which session's vitals, so none is copied twice."""
+
+    __tablename__ = "held_attachments"
+
+    held_id: Mapped[int] = mapped_column(ForeignKey("held_vitals.id"), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"), primary_key=True)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeviceAlarm(Base):
+    """One report of a monitor's own alarm (IHE PCD-04): each phase (start, continue, end) is a
+    row, so an alarm's history is never rewritten. Kept apart from the dashboard's computed
+    alert episodes: the two are shown side by side, never merged."""
+
+    __tablename__ = "device_alarms"
+    __table_args__ = (
+        Index("ix_device_alarms_monitor", "monitor_id", "alarm_id", "id"),
+        Index("ix_device_alarms_session", "session_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    monitor_id: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.session_id"))
+    alarm_id: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_code: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(Text)
+    vital: Mapped[str | None] = mapped_column(String(32))
+    value: Mapped[float | None] = mapped_column(Float)
+    phase: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str | None] = mapped_column(String(32))
+    inactivation: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,8 +18,10 @@ from __future__ import annotations
 from dashboard.core.store.alert_rows import AlertRows
 from dashboard.core.store.audit_trail import AuditTrail
 from dashboard.core.store.beds import Beds
+from dashboard.core.store.device_alarms import DeviceAlarms
 from dashboard.core.store.engine import create_store_engine, database_url
 from dashboard.core.store.entries import EventEntries
+from dashboard.core.store.monitors import Monitors
 from dashboard.core.store.schema import upgrade
 from dashboard.core.store.session_rows import SessionRows
 from dashboard.core.store.watched_files import WatchedFiles
@@ -33,7 +35,7 @@ def open_store(url: str | None = None) -> Store:
     return Store(engine)
 
 
-class Store(SessionRows, EventEntries, AlertRows, AuditTrail, Beds, WatchedFiles):
+class Store(SessionRows, EventEntries, AlertRows, AuditTrail, Beds, Monitors, DeviceAlarms, WatchedFiles):
     """One database shared by every screen and feed; safe to share between threads."""
 
     def close(self) -> None:

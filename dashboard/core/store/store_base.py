@@ -33,6 +33,9 @@ _DTYPES: dict[str, str] = {
     "changed_at": TIMESTAMP_DTYPE,
     "at": TIMESTAMP_DTYPE,
     "assigned_at": TIMESTAMP_DTYPE,
+    "received_at": TIMESTAMP_DTYPE,
+    "first_reading": TIMESTAMP_DTYPE,
+    "last_reading": TIMESTAMP_DTYPE,
 }
 
 

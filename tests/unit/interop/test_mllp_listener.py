@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from dashboard.cli.hl7_command import add_hl7_arguments
 from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.store import EntryError, open_store
-from tests.factories import hr_obx, oru_message
+from tests.factories import alarm_message, bp_obx, hr_obx, oru_message
 from tests.paths import REALDATA as SHARED_REALDATA
 
 REALDATA = SHARED_REALDATA / "hl7v2-pcd01"
@@ -25,7 +25,7 @@ REAL_MESSAGES = {
         "0123456789ABCDEF",
         [("2009-08-13T09:57:15+05:00", {"sbp": 120, "dbp": 80, "map": 100})],
     ),
-    "ipf_valid-pcd01-request2.hl7v2": ("3 WEST ICU^3001^1", [("2008-12-11T14:45:00Z", {"hr": 60})]),
+    "ipf_valid-pcd01-request2.hl7v2": ("3 WEST ICU/3001/1", [("2008-12-11T14:45:00Z", {"hr": 60})]),
     "ipf_valid-pcd01-MaximumRequest2.hl7": (
         "B1",
         [("2009-08-13T09:57:15+05:00", {"map": 100}), ("2009-08-13T09:57:25+05:00", {"sbp": 140})],
@@ -44,8 +44,9 @@ def store(database_url):
         yield store
 
 
-def exchange(store, frames: list[tuple[str, bytes]]) -> list[hl7.Message]:
-    """Send each frame on one connection ("block": MLLP-wrapped by the client; "raw": as is)."""
+def exchange(store, frames: list[tuple[str, bytes]], replies: int | None = None) -> list[hl7.Message]:
+    """Send each frame on one connection ("block": MLLP-wrapped by the client; "raw": as is) and
+    read ``replies`` ACKs in all (default: one a frame)."""
 
     async def run() -> list[hl7.Message]:
         server = await Hl7Listener(store).start("127.0.0.1", 0)
@@ -56,6 +57,7 @@ def exchange(store, frames: list[tuple[str, bytes]]) -> list[hl7.Message]:
             for how, data in frames:
                 writer.writeblock(data) if how == "block" else writer.write(data)
                 await writer.drain()
+            for _ in range(len(frames) if replies is None else replies):
                 acks.append(await asyncio.wait_for(reader.readmessage(), timeout=30))
             writer.close()
             await writer.wait_closed()
@@ -122,13 +124,65 @@ def test_malformed_frames_are_answered_and_the_connection_keeps_working(store):
     assert store.session_vitals("S1")["hr"].tolist() == [72]
 
 
-def test_a_message_for_an_unassigned_bed_is_refused_and_nothing_stored(store):
+def test_a_message_from_an_unassigned_monitor_is_accepted_and_held_for_it(store):
     store.start_session("S1", user=NURSE)
-    (ack,) = exchange(store, [("block", oru_message(bed="Bed 9"))])
-    assert ack_code(ack) == "AE"
-    assert err_codes(ack)[0] == "204"
-    assert "Bed 9" in str(ack.segment("MSA")(3))
+    (ack,) = exchange(store, [("block", oru_message(bed="^^CHAIR-9"))])
+    assert ack_code(ack) == "AA"
     assert store.session_vitals("S1").empty
+    held = store.held_monitors()
+    assert held[["monitor_id", "readings"]].values.tolist() == [["CHAIR-9", 1]]
+
+
+def test_two_messages_in_one_frame_each_go_to_their_own_beds_session(store):
+    for session_id, chair in (("S1", "CHAIR-1"), ("S2", "CHAIR-2")):
+        store.start_session(session_id, user=NURSE)
+        store.assign_bed(chair, session_id, user=NURSE)
+    first = oru_message(bp_obx("150", "95"), bed="^^CHAIR-1", control_id="A")
+    second = oru_message(hr_obx("64"), bed="^^CHAIR-2", control_id="B")
+    acks = exchange(store, [("block", first + b"\r" + second)], replies=2)
+    assert [(ack_code(a), str(a.segment("MSA")(2))) for a in acks] == [("AA", "A"), ("AA", "B")]
+    one, two = store.session_vitals("S1"), store.session_vitals("S2")
+    assert (one["sbp"].tolist(), one["dbp"].tolist(), one["hr"].isna().all()) == ([150], [95], True)
+    assert (two["hr"].tolist(), two["sbp"].isna().all()) == ([64], True)
+
+
+def test_a_bad_message_beside_a_good_one_in_a_frame_refuses_only_itself(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    bad = oru_message(control_id="BAD").replace(b"ORU^R01^ORU_R01", b"ADT^A01^ADT_A01")
+    acks = exchange(store, [("block", bad + b"\r" + oru_message(control_id="OK"))], replies=2)
+    assert [ack_code(a) for a in acks] == ["AR", "AA"]
+    assert store.session_vitals("S1")["hr"].tolist() == [72]
+
+
+def test_a_header_that_ends_early_is_answered_and_the_connection_stays_open(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    short = b"MSH|^~\\&|Mon|Ward|||20260302090100||ORU^R01|SHORT\rPV1||O|Bed 4"
+    acks = exchange(store, [("block", short), ("block", oru_message(control_id="OK"))])
+    assert [ack_code(a) for a in acks] == ["AE", "AA"]
+    assert str(acks[0].segment("MSA")(2)) == "SHORT"
+
+
+def test_a_monitor_alarm_is_stored_with_the_session_of_its_bed(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("CHAIR-3", "S1", user=NURSE)
+    acks = exchange(store, [("block", alarm_message()), ("block", alarm_message("end", control_id="R40-2"))])
+    assert [ack_code(a) for a in acks] == ["AA", "AA"]
+    reports = store.device_alarm_reports("S1")
+    assert reports[["monitor_id", "alarm_id", "phase", "priority"]].values.tolist() == [
+        ["CHAIR-3", "ALM-1^Mon", "start", "medium"],
+        ["CHAIR-3", "ALM-1^Mon", "end", "medium"],
+    ]
+    assert store.active_device_alarms().empty
+
+
+def test_an_alarm_from_a_monitor_without_a_session_is_kept_under_the_monitor(store):
+    (ack,) = exchange(store, [("block", alarm_message(bed="^^CHAIR-7"))])
+    assert ack_code(ack) == "AA"
+    (alarm,) = store.active_device_alarms().to_dict("records")
+    assert (alarm["monitor_id"], alarm["event"]) == ("CHAIR-7", "** RR High")
+    assert pd.isna(alarm["session_id"])
 
 
 def test_a_message_without_any_usable_value_is_refused_with_the_reason(store):
@@ -170,11 +224,11 @@ def test_when_the_store_fails_the_sender_is_told_to_send_again(store, monkeypatc
     def down(*_args, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(store, "add_vitals", down)
+    monkeypatch.setattr(store, "add_monitor_readings", down)
     (ack,) = exchange(store, [("block", oru_message())])
     assert ack_code(ack) == "AE"
     assert err_codes(ack) == ["207"]
-    assert "send the message again" in ack.segment("ERR").extract_field(1, 8)
+    assert "send it again" in ack.segment("ERR").extract_field(1, 8)
 
 
 def test_a_sender_that_drops_mid_frame_does_not_stop_the_server(store):

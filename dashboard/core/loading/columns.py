@@ -45,6 +45,8 @@ class ColumnMap:
 
     chosen: dict[str, tuple[str, Alias]]  # target -> (header name, alias)
     problems: list[Problem]  # one warning per kind of column left out
+    # The file's other time columns, best first: read when the chosen one turns out unreadable.
+    spare_times: tuple[tuple[str, Alias], ...] = ()
 
 
 def normalise(name: str) -> str:
@@ -77,8 +79,9 @@ def vital_names() -> dict[str, Alias]:
     return names
 
 
-def map_columns(header: Iterable[str], file: str) -> ColumnMap:
-    """Pick one column per target (best rank, then leftmost) and say once what was left out."""
+def map_columns(header: Iterable[str], file: str, time_column: str | None = None) -> ColumnMap:
+    """Pick one column per target (best rank, then leftmost; ``time_column`` for the timestamp when
+    given) and say once what was left out."""
     found: dict[str, list[tuple[int, int, str, Alias]]] = {}
     unknown: list[str] = []
     noted: dict[str, list[str]] = {}
@@ -92,10 +95,16 @@ def map_columns(header: Iterable[str], file: str) -> ColumnMap:
         else:
             found.setdefault(alias.target, []).append((alias.rank, position, name, alias))
     chosen = {target: min(options)[2:] for target, options in found.items()}
+    if time_column is not None:
+        chosen["timestamp"] = next(option[2:] for option in found["timestamp"] if option[2] == time_column)
+    spare = {
+        target: [option[2:] for option in sorted(options) if option[2] != chosen[target][0]]
+        for target, options in found.items()
+    }
     shadowed = [
         f"{name} (the file's {chosen[target][0]} is used for {target})"
-        for target, options in found.items()
-        for _, _, name, _ in sorted(options)[1:]
+        for target, options in spare.items()
+        for name, _ in options
     ]
     problems = [
         _warning(file, f"columns not used: {', '.join(names)}", note) for note, names in noted.items()
@@ -110,7 +119,7 @@ def map_columns(header: Iterable[str], file: str) -> ColumnMap:
         problems.append(
             _warning(file, f"columns not in the model, ignored: {', '.join(unknown)}", "columns of the model")
         )
-    return ColumnMap(chosen=chosen, problems=problems)
+    return ColumnMap(chosen=chosen, problems=problems, spare_times=tuple(spare.get("timestamp", ())))
 
 
 def map_vital_names(names: pd.Series, file: str, column: str) -> tuple[pd.Series, pd.Series, list[Problem]]:

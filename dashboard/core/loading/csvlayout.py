@@ -1,8 +1,9 @@
 """Where a delimited export's header is and how its fields are separated, found before any row is read.
 
 Monitor exports are rarely clean CSV: BOMs and Latin-1 (see textbytes), semicolons with decimal
-commas, preamble lines above the header (VSCapture's ``VitalSignsCapture v1.005``), trailing
-commas and repeated column names. Knowing the header first lets the caller map columns and pick
+commas, preamble lines above the header (VSCapture's ``VitalSignsCapture v1.005``; spreadsheet
+titles and column-group lines padded with delimiters, ``Vital signs;;;;``), trailing commas and
+repeated column names. Knowing the header first lets the caller map columns and pick
 the file's kind before a single row is parsed.
 """
 
@@ -80,16 +81,24 @@ def _pick_delimiter(lines: list[str]) -> str:
 
 
 def _find_header(lines: list[str], delimiter: str) -> tuple[int, list[str] | None]:
-    """First line that is neither a comment nor a preamble line narrower than half the data rows."""
-    widths = Counter(len(_fields(line, delimiter)) for line in lines if line.strip())
+    """First line that is neither a comment nor a preamble line: one naming fewer than half the
+    columns of the data rows. A title or column-group line a spreadsheet padded to the table's
+    width (``Vital signs,,,,``, ``Observation,,,,,gases,,,``) has the fields but not the names."""
+    rows = [_trimmed(_fields(line, delimiter)) for line in lines]
+    widths = Counter(len(fields) for fields in rows if fields)
     width = widths.most_common(1)[0][0] if widths else 0
-    for index, line in enumerate(lines):
-        fields = _fields(line, delimiter)
-        if line.strip() and not line.startswith("#") and len(fields) >= max(2, width / 2):
-            while fields and not fields[-1].strip():
-                fields.pop()  # a trailing delimiter is not a column
+    for index, (line, fields) in enumerate(zip(lines, rows, strict=True)):
+        named = sum(1 for field in fields if field.strip())
+        if not line.startswith("#") and named >= max(2, width / 2):
             return index, fields
     return 0, None
+
+
+def _trimmed(fields: list[str]) -> list[str]:
+    """The fields up to the last one with text: trailing delimiters are padding, not columns."""
+    while fields and not fields[-1].strip():
+        fields.pop()
+    return fields
 
 
 def _line_offset(text: str, index: int) -> int:

@@ -1,9 +1,12 @@
 """The rows of a delimited text export (its layout found by csvlayout) -> raw columns with line numbers.
 
 Clean files take pyarrow's multithreaded reader; anything odd (quoted fields that may span lines,
-blank lines, trailing delimiters) takes a pure-Python ``csv`` path. Both report every ragged row
-with its editor line instead of padding it, and both give the same columns: numbers as float64
-where a whole column parses, UTC times where every cell carries an offset, else text as written.
+blank lines, trailing delimiters, rows wider than the header) takes a pure-Python ``csv`` path.
+A row short of fields is reported with its editor line and skipped, never padded: which cell is
+missing cannot be known. A row with more fields than the header keeps the columns the header
+names (VSCapture's AS/3 export writes more values than its header names); the extra fields are
+reported once per file with the lines that had them. Both paths give the same columns: numbers
+as float64 where a whole column parses, UTC times where every cell carries an offset, else text.
 """
 
 from __future__ import annotations
@@ -99,9 +102,9 @@ def _read_fast(layout: Layout, columns: Mapping[str, str]) -> RawTable | None:
     if (
         table is None
         or table.num_rows + len(ragged) != rows
-        or any(r.text.endswith(delimiter) for r in ragged)
+        or any(r.text.endswith(delimiter) or r.actual_columns > r.expected_columns for r in ragged)
     ):
-        return None  # blank lines (pyarrow skips them) or trailing delimiters: the Python path copes
+        return None  # blank lines (pyarrow skips them), trailing delimiters, wide rows: the Python path
     # pyarrow's row number counts lines from the header (= 1); with no blank lines that maps to the editor's.
     skipped = {layout.header_line - 1 + row.number: row for row in ragged}
     lines = np.arange(layout.header_line + 1, layout.header_line + 1 + rows, dtype=np.int64)
@@ -165,6 +168,7 @@ def _read_python(layout: Layout, columns: Mapping[str, str]) -> RawTable:
     cells: list[list[str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
+    wide: dict[int, list[int]] = {}  # extra fields -> the lines with that many
     for line, last_line, row in _numbered_rows(layout):
         if last_line > line:
             problems.append(_spanning(layout, line, last_line))
@@ -172,13 +176,17 @@ def _read_python(layout: Layout, columns: Mapping[str, str]) -> RawTable:
             row.pop()
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        if len(row) != width:
+        if len(row) < width:
             problems.append(_ragged(layout, line, len(row)))
             continue
+        if len(row) > width:
+            wide.setdefault(len(row) - width, []).append(line)
         cells.append([row[i] for i in wanted])
         lines.append(line)
     data = dict(zip(columns, zip(*cells, strict=True), strict=True)) if cells else {}
     frame = pd.DataFrame({name: _column(list(data.get(name, ())), columns[name], layout) for name in columns})
+    if wide:
+        problems.append(_wider(layout, wide))
     return RawTable(frame=frame, lines=np.asarray(lines, dtype=np.int64), problems=problems)
 
 
@@ -234,3 +242,35 @@ def _ragged(layout: Layout, line: int, fields: int) -> Problem:
         message=f"row has {fields} fields but the header has {width}; row skipped",
         expected=f"{width} fields separated by {_DELIMITER_NAMES[layout.delimiter]}",
     )
+
+
+def _wider(layout: Layout, wide: dict[int, list[int]]) -> Problem:
+    """One warning for every row with more fields than the header: the rows are kept (their named
+    columns are what the header promises), but whatever the extra fields held was not read."""
+    width = len(layout.header)
+    parts = [
+        f"{_line_ranges(lines)}: {extra} more field{'s' if extra > 1 else ''} than the header's {width}"
+        for extra, lines in sorted(wide.items(), key=lambda item: item[1][0])
+    ]
+    return Problem(
+        file=layout.name,
+        line=None,
+        column=None,
+        message=f"{'; '.join(parts)}; the header's {width} columns were read, the fields after "
+        f"the last ({layout.header[-1]}) were not",
+        expected="a header naming every field of a row",
+        level="warning",
+    )
+
+
+def _line_ranges(lines: list[int], most: int = 8) -> str:
+    """``[3, 4, 5, 9]`` -> ``lines 3-5, 9``; after ``most`` runs the rest is counted, not listed."""
+    runs: list[list[int]] = []
+    for line in lines:
+        if runs and line == runs[-1][1] + 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    shown = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs[:most])
+    more = f" and {sum(b - a + 1 for a, b in runs[most:])} more" if len(runs) > most else ""
+    return f"{'line' if len(lines) == 1 else 'lines'} {shown}{more}"

@@ -111,7 +111,7 @@ def _load(
     layout, columns, kind = _open(source, name, kind)
     if kind == "vitals":
         return _load_vitals(layout, columns, settings, buffer, number, alone)
-    rows = read_mapped(layout, columns)
+    rows = read_mapped(layout, columns, settings)
     if kind == "events":
         frame, problems = load_events(rows, settings)
     else:
@@ -127,7 +127,7 @@ def _load_vitals(
         ids, rows, artifacts, found = fast
         buffer.filled(number, rows, ids)
         return artifacts, _by_line([*columns.problems, *found])
-    frame, artifacts, problems = load_vitals(read_mapped(layout, columns), settings)
+    frame, artifacts, problems = load_vitals(read_mapped(layout, columns, settings), settings)
     buffer.put(number, frame, layout.name)
     return artifacts, _by_line(problems)
 

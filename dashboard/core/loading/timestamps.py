@@ -1,8 +1,9 @@
 """Timestamps of every export form -> ``datetime64[us, UTC]``, vectorised.
 
 Monitor exports write time as ISO 8601 with or without an offset, epoch seconds, seconds or
-minutes from the start of a recording, or locale-dependent spreadsheet forms
-(``15/05/2016 12:50:56``, ``23-09-2023 10:05:24.480``). Naive times are local clock times of
+minutes from the start of a recording, locale-dependent spreadsheet forms (``15/05/2016
+12:50:56``, ``23-09-2023 10:05:24.480``, ``2021-05-05 02:41:00 PM``), or C's ``ctime`` form
+(``Wed Sep 15 12:06:59 2021``, as GE S/5 collectors write it). Naive times are local clock times of
 the clinic (``LoadSettings.timezone``). Microsecond resolution keeps MIMIC's surrogate years
 (2704, 2896) representable. ISO text takes pyarrow's parser, which is ~10x faster than
 pandas' per-element ISO inference on millions of rows.
@@ -36,7 +37,10 @@ class MissingOriginError(ValueError):
 # Spreadsheet and monitor-software forms beside ISO 8601; the date part decides day/month order.
 _DAY_FIRST_DATES = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _MONTH_FIRST_DATES = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
-_CLOCKS = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p")
+_CLOCKS = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
+# Forms whose order is not in doubt: ISO dates on a 12-hour clock (ISO 8601 itself has no AM/PM)
+# and C's ctime (a space in a format matches any run of blanks, so "Sep  5" reads too).
+_FIXED_FORMS = ("%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p", "%a %b %d %H:%M:%S %Y")
 _EPOCH_MIN_S = 1e8  # numbers this large are clock times (after 1973), smaller ones are elapsed
 _EPOCH_MS_MIN = 1e11  # ... and this large they are milliseconds
 _MAX_ABS_US = 2**62  # beyond this datetime64[us] overflows
@@ -149,7 +153,7 @@ def _candidate_formats(dayfirst: bool) -> tuple[str, ...]:
         (_DAY_FIRST_DATES, _MONTH_FIRST_DATES) if dayfirst else (_MONTH_FIRST_DATES, _DAY_FIRST_DATES)
     )
     dated = tuple(f"{date} {clock}" for dates in (first, second) for date in dates for clock in _CLOCKS)
-    return ("ISO8601", *dated)
+    return ("ISO8601", *_FIXED_FORMS, *dated)
 
 
 def _sample(text: pd.Series) -> pd.Series:

@@ -27,6 +27,17 @@ from dashboard.core.loading.columns import map_columns, map_vital_names, normali
         ("subject_id", "patient_id"),
         ("charttime", "timestamp"),
         ("valuenum", "value"),
+        ("bp_systolic", "sbp"),
+        ("bp_diastolic", "dbp"),
+        ("bp_mean", "map"),
+        ("NIBP_S", "sbp"),
+        ("pulse", "hr"),
+        ("Pulse Rate", "hr"),
+        ("spo2_pct", "spo2"),
+        ("SpO2 (%)", "spo2"),
+        ("sp02", "spo2"),
+        ("resp_rate", "rr"),
+        ("Respiration Rate", "rr"),
     ],
 )
 def test_export_column_names_map_to_the_model(header, target):
@@ -73,4 +84,19 @@ def test_long_form_names_include_mimic_itemids_and_vitalrecorder_tracks():
     assert [p.message for p in problems] == [
         "itemid values not used: 220050",
         "itemid values not in the model, ignored: BIS/BIS",
+    ]
+
+
+def test_other_time_columns_are_kept_as_spares_best_rank_first():
+    mapped = map_columns(["elapsed_s", "time", "datetime", "hr"], "f.csv")
+    assert mapped.chosen["timestamp"][0] == "datetime"
+    assert [name for name, _ in mapped.spare_times] == ["time", "elapsed_s"]
+
+
+def test_a_time_column_can_be_chosen_over_the_best_ranked_and_the_note_follows():
+    mapped = map_columns(["datetime", "time", "hr"], "f.csv", time_column="time")
+    assert mapped.chosen["timestamp"][0] == "time"
+    assert [name for name, _ in mapped.spare_times] == ["datetime"]
+    assert [p.message for p in mapped.problems] == [
+        "columns not used: datetime (the file's time is used for timestamp)"
     ]

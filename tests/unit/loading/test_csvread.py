@@ -120,14 +120,46 @@ def test_fast_and_python_paths_read_the_same_values():
     assert fast.lines.tolist() == slow.lines.tolist()
 
 
-def test_fast_and_python_paths_report_the_same_ragged_rows():
-    ragged = b"session_id,hr,spo2\nA,72,98\nA,73\nA,74,97\nA,75,96,1\n"
+def test_fast_and_python_paths_report_the_same_short_rows():
+    ragged = b"session_id,hr,spo2\nA,72,98\nA,73\nA,74,97\nA,75\n"
     _, fast = _read(ragged, numeric=("hr",))
     _, slow = _read(ragged.replace(b"A,72", b'"A",72'), numeric=("hr",))
     assert fast.frame.equals(slow.frame)
     assert fast.lines.tolist() == slow.lines.tolist() == [2, 4]
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     assert [p.line for p in fast.problems] == [3, 5]
+
+
+def test_rows_with_more_fields_than_the_header_keep_the_named_columns_and_are_reported_once():
+    # Datex AS/3 via VSCapture: the rows carry fields the header does not name.
+    data = b"time,hr,spo2\n1,72,98\n2,73,97,5,6\n3,74,96,5,6\n4,75,95,5,6\n5,76,94\n6,77,93,5,6\n"
+    _, table = _read(data, numeric=("hr", "spo2"))
+    assert table.frame["hr"].tolist() == [72.0, 73.0, 74.0, 75.0, 76.0, 77.0]
+    assert table.frame["spo2"].tolist() == [98.0, 97.0, 96.0, 95.0, 94.0, 93.0]
+    assert table.lines.tolist() == [2, 3, 4, 5, 6, 7]
+    assert [str(p) for p in table.problems] == [
+        "f.csv: lines 3-5, 7: 2 more fields than the header's 3; the header's 3 columns were read, "
+        "the fields after the last (spo2) were not; expected a header naming every field of a row"
+    ]
+    assert table.problems[0].level == "warning"
+
+
+def test_rows_wider_by_different_counts_are_listed_by_count_in_one_warning():
+    data = b"time,hr\n1,72,9\n2,73\n3,74,9,9\n"
+    _, table = _read(data, numeric=("hr",))
+    assert table.frame["hr"].tolist() == [72.0, 73.0, 74.0]
+    assert [p.message.split("; the header")[0] for p in table.problems] == [
+        "line 2: 1 more field than the header's 2; line 4: 2 more fields than the header's 2"
+    ]
+
+
+def test_a_long_list_of_wide_rows_is_counted_after_the_first_runs():
+    rows = b"".join(b"%d,7%d,9\n" % (n, n % 10) if n % 2 else b"%d,70\n" % n for n in range(1, 41))
+    _, table = _read(b"time,hr\n" + rows, numeric=("hr",))
+    assert len(table.frame) == 40
+    assert table.problems[0].message.startswith(
+        "lines 2, 4, 6, 8, 10, 12, 14, 16 and 12 more: 1 more field than the header's 2;"
+    )
 
 
 def test_iso_times_with_offset_are_parsed_by_the_reader_and_others_stay_text():

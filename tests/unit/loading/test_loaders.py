@@ -271,6 +271,23 @@ def test_ragged_row_is_reported_with_its_line():
     ]
 
 
+def test_rows_wider_than_the_header_are_kept_with_one_warning_naming_their_lines():
+    text = (
+        HEADER
+        + "A,2026-03-02T09:00:00Z,72,,,,98,14,1,2\n"
+        + "A,2026-03-02T09:00:01Z,73,,,,97,14\n"
+        + "A,2026-03-02T09:00:02Z,74,,,,96,14,1,2\n"
+        + "A,2026-03-02T09:00:03Z,75\n"
+    )
+    loaded = _load(text)
+    assert loaded.frame["hr"].tolist() == [72.0, 73.0, 74.0]
+    assert _messages(loaded) == [
+        "v.csv: lines 2, 4: 2 more fields than the header's 8; the header's 8 columns were read, "
+        "the fields after the last (rr) were not; expected a header naming every field of a row",
+        "v.csv:5: row has 3 fields but the header has 8; row skipped; expected 8 fields separated by commas",
+    ]
+
+
 def test_semicolon_file_with_decimal_commas_loads():
     text = "timestamp;HR;SpO2;Temp\n02/03/2026 09:00:00;72,5;98,1;36,6\n"
     loaded = _load(text, settings=LoadSettings(dayfirst=True))

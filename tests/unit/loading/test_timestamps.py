@@ -120,3 +120,29 @@ def test_a_million_iso_timestamps_parse_in_well_under_a_second():
 def test_times_outside_the_calendar_are_not_readable():
     parsed = parse_timestamps(pd.Series(["2026-03-02T09:00:00Z", "-1"]), "auto", 1.0, LoadSettings())
     assert parsed.iloc[0] == pd.Timestamp("2026-03-02T09:00:00Z") and pd.isna(parsed.iloc[1])
+
+
+def test_iso_date_on_a_12_hour_clock_reads_pm_as_afternoon_and_12_am_as_midnight():
+    assert _parse(["2021-05-05 02:41:00 PM", "2021-05-05 12:05:00 AM"]) == [
+        "2021-05-05T14:41:00+00:00",
+        "2021-05-05T00:05:00+00:00",
+    ]
+    assert _parse(["2021-05-05 12:05 PM"]) == ["2021-05-05T12:05:00+00:00"]  # without seconds
+
+
+def test_spreadsheet_date_on_a_12_hour_clock_follows_the_day_first_setting():
+    assert _parse(["05/06/2021 02:41:00 PM"], dayfirst=False) == ["2021-05-06T14:41:00+00:00"]
+    assert _parse(["05/06/2021 02:41:00 PM"], dayfirst=True) == ["2021-06-05T14:41:00+00:00"]
+    assert _parse(["13/05/2021 02:41 PM"]) == ["2021-05-13T14:41:00+00:00"]  # a day above 12 decides
+
+
+def test_ctime_form_of_ge_s5_collectors_is_read_as_local_clock_time():
+    assert _parse(["Wed Sep 15 12:06:59 2021", "Sun Sep  5 01:02:03 2021"]) == [
+        "2021-09-15T12:06:59+00:00",
+        "2021-09-05T01:02:03+00:00",
+    ]
+    assert _parse(["Wed Sep 15 12:06:59 2021"], timezone="Europe/Oslo") == ["2021-09-15T10:06:59+00:00"]
+
+
+def test_a_12_hour_time_without_am_or_pm_is_not_guessed():
+    assert _parse(["2021-05-05 02:41:00 PM", "2021-05-05 02:42:00 XM"]) == ["2021-05-05T14:41:00+00:00", None]

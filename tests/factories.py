@@ -122,7 +122,8 @@ def bp_obx(sbp: str = "120", dbp: str = "80") -> str:
     return "\r".join(
         f"OBX|{n}|NM|{code}^{name}^MDC|1.2.{n}|{value}|266016^MDC_DIM_MMHG^MDC|||||R"
         for n, (code, name, value) in enumerate(
-            (("150021", "MDC_PRESS_BLD_NONINV_SYS", sbp), ("150022", "MDC_PRESS_BLD_NONINV_DIA", dbp)), start=1
+            (("150021", "MDC_PRESS_BLD_NONINV_SYS", sbp), ("150022", "MDC_PRESS_BLD_NONINV_DIA", dbp)),
+            start=1,
         )
     )
 
@@ -179,6 +180,7 @@ def alarm_message(
     """An ORU^R40 (IHE PCD-04) laid out as the IHE ACM examples are: "** RR High" (196648
     MDC_EVT_HI) raised by RR 30 /min on the monitor at ``bed``, one phase of alarm ``alarm_id``
     (OBR-3), its attributes as MDC_ATTR_* rows and as OBX-8 flags (``H~<priority>~SP``)."""
+    state = "inactive" if phase == "end" else "active"
     segments = [
         MSH.format(control_id=control_id).replace("ORU^R01^ORU_R01", "ORU^R40^ORU_R40")
         + "|||AL|NE||8859/1|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO",
@@ -188,7 +190,7 @@ def alarm_message(
         f"OBX|1|ST|196648^MDC_EVT_HI^MDC|1.0.0.0.1|** RR High||||||F|||{at}",
         f"OBX|2|NM|151562^MDC_RESP_RATE^MDC|1.0.0.0.2|30|264928^MDC_DIM_RESP_PER_MIN^MDC|5-25|H~{priority}~SP|||F",
         f"OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.3|{phase}||||||F",
-        f"OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|{'inactive' if phase == 'end' else 'active'}||||||F",
+        f"OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|{state}||||||F",
         "OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|1.0.0.0.5|enabled||||||F",
     ]
     return "\r".join(segments).encode()

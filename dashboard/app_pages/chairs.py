@@ -25,12 +25,14 @@ timezone = data.load_settings().timezone
 def overview() -> None:
     snap = live.snapshot()
     live.last_updated(snap, timezone, every)
+    live.unassigned_monitors(snap.unassigned_monitors, timezone)
     if snap.sessions.empty:
         live.no_session_live()
         return
-    facts = chair_facts(snap.sessions, snap.vitals, snap.events, snap.open_alerts, snap.clocks, snap.protocol)
+    facts = chair_facts(snap.sessions, snap.vitals, snap.events, snap.open_alerts, snap.clocks, snap.protocol,
+                        snap.device_alarms)  # fmt: skip
     live.toast_new_high_alerts(snap, facts.set_index("session_id")["chair"])
-    chair_tiles.show(facts, snap.open_alerts, timezone, on_open=open_chair)
+    chair_tiles.show(facts, snap.open_alerts, snap.device_alarms, timezone, on_open=open_chair)
 
 
 overview()

@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboard.core.analysis.baseline import session_baselines
 from dashboard.core.charts import session_figure
-from dashboard.core.live.overview import chair_facts, infusion_state
-from dashboard.ui import chair_tiles, data, identity, live, live_forms
+from dashboard.core.live.overview import alert_history, chair_facts, infusion_state
+from dashboard.ui import chair_tiles, data, identity, live, live_forms, tables
 
 st.title("Live session")
 chair_tiles.style()
@@ -39,11 +39,12 @@ def monitor() -> None:
         st.info("This session has ended; it is no longer live.")
         return
     mine = snap.sessions["session_id"] == session_id
+    (device_alarms,) = _rows(snap.device_alarms)
     facts = chair_facts(snap.sessions.loc[mine], *_rows(snap.vitals, snap.events, snap.open_alerts),
-                        snap.clocks, snap.protocol)  # fmt: skip
+                        snap.clocks, snap.protocol, device_alarms)  # fmt: skip
     live.toast_new_high_alerts(snap, snap.sessions.set_index("session_id")["chair"])
     vitals, events, alerts = _rows(snap.vitals, snap.events, snap.alerts)
-    chair_tiles.show(facts, _rows(snap.open_alerts)[0], timezone, on_open=None)
+    chair_tiles.show(facts, _rows(snap.open_alerts)[0], device_alarms, timezone, on_open=None)
     session = snap.sessions.loc[mine].iloc[0]
     baseline = session_baselines(vitals, snap.sessions.loc[mine], snap.protocol.baseline.window_min)
     rules = pd.DataFrame(
@@ -62,6 +63,8 @@ def monitor() -> None:
     st.plotly_chart(figure, theme=None, width="stretch", key="live_chart", config={"displaylogo": False})
     st.subheader("Open alerts")
     live.open_alerts_table(_rows(snap.open_alerts)[0], timezone)
+    st.subheader("Alert history, with the monitor's own alarms")
+    tables.alert_history_table(alert_history(alerts, store.device_alarm_reports(session_id)), timezone)
     st.subheader(f"Entries ({int((events['category'] != 'infusion_marker').sum())})")
     live_forms.events_table(events, timezone)
 

@@ -1,4 +1,4 @@
-"""One tile per live chair, coloured by its worst open alert, readable across the room.
+"""One tile per live chair, coloured by its worst open alert or monitor alarm, readable across the room.
 
 Colours are the IEC 60601-1-8 alarm colours of the charts (high red, medium yellow, low cyan)
 and are used for nothing else. A tile in alarm is filled with its colour; its numbers sit on a
@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.charts import PRIORITY_COLOURS
-from dashboard.core.live.overview import NO_ALERT, alert_texts, tile_alerts
+from dashboard.core.live.overview import NO_ALERT, alert_texts, device_alarm_texts, tile_alerts
 from dashboard.ui.components import plain
 
 COLUMNS = 3
@@ -51,15 +51,22 @@ def style() -> None:
 
 
 def show(
-    facts: pd.DataFrame, open_alerts: pd.DataFrame, timezone: str, on_open: Callable[[str], None] | None
+    facts: pd.DataFrame,
+    open_alerts: pd.DataFrame,
+    device_alarms: pd.DataFrame,
+    timezone: str,
+    on_open: Callable[[str], None] | None,
 ) -> None:
     """The tiles in urgency order, ``COLUMNS`` to a row; ``on_open(session_id)`` for a tile's button.
 
-    A tile names the worst open alert of each vital (``overview.tile_alerts``); the live session
-    page lists them all. The lines of every tile come from one pass over the alerts, and tiles
-    are plain dicts: a sort and a pandas row per tile cost more than drawing the twelve tiles.
+    A tile first lists its monitor's own active alarms, each marked MONITOR, then the worst open
+    alert of each vital (``overview.tile_alerts``); the live session page lists them all. The
+    lines of every tile come from one pass over the alerts, and tiles are plain dicts: a sort
+    and a pandas row per tile cost more than drawing the twelve tiles.
     """
-    lines = _alert_lines(open_alerts)
+    lines = _device_lines(device_alarms)
+    for session_id, text in _alert_lines(open_alerts).items():
+        lines[session_id] = "  \n".join(filter(None, [lines.get(session_id), text]))
     tiles = facts.to_dict("records")
     for start in range(0, len(tiles), COLUMNS):
         row = enumerate(tiles[start : start + COLUMNS], start)
@@ -77,8 +84,17 @@ def _alert_lines(open_alerts: pd.DataFrame) -> dict[str, str]:
     return {session_id: "  \n".join(text) for session_id, text in lines.items()}
 
 
+def _device_lines(device_alarms: pd.DataFrame) -> dict[str, str]:
+    """Each session's active monitor alarms as tile lines, marked as the monitor's own."""
+    lines: dict[str, list[str]] = {}
+    for alarm in device_alarms.assign(text=device_alarm_texts(device_alarms)).itertuples():
+        label = " ".join(filter(None, ["MONITOR", PRIORITY_WORDS.get(alarm.priority)]))
+        lines.setdefault(alarm.session_id, []).append(f"**{label}** {plain(alarm.text)}")
+    return {session_id: "  \n".join(text) for session_id, text in lines.items()}
+
+
 def _tile(n: int, tile: dict, alert_lines: str, timezone: str, on_open: Callable | None) -> None:
-    with st.container(key=f"tile-{tile['priority']}-{n}"):
+    with st.container(key=f"tile-{tile['attention']}-{n}"):
         st.markdown(f"### {plain(_text(tile['chair'], 'No chair'))}\n{_headline(tile)}")
         st.markdown(alert_lines)
         with st.container(key=f"vitals-{n}"):  # BP gets a row of its own: "182/104" must never be cut

@@ -110,6 +110,20 @@ def no_session_live() -> None:
     )
 
 
+def unassigned_monitors(monitors: pd.DataFrame, timezone: str) -> None:
+    """A warning per monitor that sends with no session: its readings are held until assigned."""
+    for monitor in monitors.itertuples():
+        since = monitor.first_reading.tz_convert(timezone).strftime("%H:%M")
+        name = components.plain(monitor.monitor_id)
+        st.warning(
+            f"**Monitor {name} is sending, no session**: {monitor.readings} readings held since "
+            f"{since}. They join the session it is assigned to:",
+            icon=":material/monitor_heart:",
+        )
+        command = f"python -m dashboard monitor assign {monitor.monitor_id} SESSION_ID --user NAME"
+        st.code(command, language=None)
+
+
 def open_alerts_table(open_alerts: pd.DataFrame, timezone: str) -> None:
     """Open alerts, worst first, with who acknowledged them and why (listed until they clear)."""
     if open_alerts.empty:

@@ -89,6 +89,31 @@ def alerts_table(alerts: pd.DataFrame, timezone: str) -> None:
     )
 
 
+def alert_history_table(history: pd.DataFrame, timezone: str) -> None:
+    """The dashboard's alerts and the monitor's own alarms (kind ``device``), oldest first."""
+    if history.empty:
+        st.caption("No alert and no monitor alarm so far.")
+        return
+    st.dataframe(
+        local_times(history, timezone, ("start", "end")),
+        hide_index=True,
+        width="stretch",
+        column_order=("start", "end", "kind", "priority", "alert", "reports"),
+        column_config={
+            "start": st.column_config.DatetimeColumn("From", format=_CLOCK),
+            "end": st.column_config.DatetimeColumn("Until", format=_CLOCK, help="empty: still going"),
+            "kind": st.column_config.TextColumn(
+                "Kind", help="device = the bedside monitor's own alarm; the others are the dashboard's"
+            ),
+            "priority": st.column_config.TextColumn(
+                "Priority", help="high = red, medium = yellow, low = cyan"
+            ),
+            "alert": st.column_config.TextColumn("Alert", width="large"),
+            "reports": st.column_config.NumberColumn("Samples / reports", format="%d"),
+        },
+    )
+
+
 def events_table(events: pd.DataFrame, timezone: str) -> None:
     """The event log; optional columns nobody filled in (grade, scale, score) are left out."""
     shown = local_times(events, timezone, ("timestamp",))

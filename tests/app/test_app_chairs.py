@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from tests.factories import device_alarm, vitals_frame
 from tests.live_app import CHAIRS, add_reading, open_app, start_chair, store_in, texts
 
 
@@ -85,3 +87,22 @@ def test_open_chair_goes_to_that_chairs_live_page(store):
     at.button(key="open-1").click().run()  # second tile: Chair 1
     assert at.title[0].value == "Live session"
     assert at.selectbox(key="live_picker").value == "S1"
+
+
+def test_a_monitors_own_alarm_shows_on_its_tile_marked_as_the_monitors_and_colours_it(store):
+    start_chair(store, "S1", "Chair 1")
+    start_chair(store, "S2", "Chair 2")
+    store.add_device_alarms(
+        device_alarm("S2", priority="high", event="** SpO2 Low", vital="spo2", value=84.0)
+    )
+    at = open_app(CHAIRS)
+    assert chair_order(at) == ["Chair 2", "Chair 1"]
+    assert "**MONITOR HIGH** \\*\\* SpO2 Low \\(SpO2 84\\)" in texts(at)  # escaped: plain text
+
+
+def test_a_monitor_sending_without_a_session_is_named_with_how_to_assign_it(store):
+    store.hold_readings("CHAIR-9", vitals_frame("", start=pd.Timestamp.now(tz="UTC"), periods=3))
+    at = open_app(CHAIRS)
+    (warning,) = [w.value.replace("\\", "") for w in at.warning if "CHAIR" in w.value]  # as read: unescaped
+    assert "Monitor CHAIR-9 is sending, no session" in warning and "3 readings held" in warning
+    assert "monitor assign CHAIR-9 SESSION_ID" in at.code[0].value

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from dashboard.ui import live
+from tests.factories import device_alarm
 from tests.live_app import AUDIT, CHAIRS, LIVE_SESSION, open_app, start_chair, store_in, texts, widget
 
 
@@ -103,3 +105,16 @@ def test_ending_the_session_takes_it_off_the_live_pages(store):
     widget(at.button, "End session").click().run()
     assert store.active_sessions().empty
     assert any("No session is live" in info.value for info in at.info)
+
+
+def test_the_monitors_alarm_is_on_the_tile_and_in_the_alert_history_as_kind_device(store):
+    start_chair(store, "S1", "Chair 1", sbp=200.0)
+    store.add_device_alarms(
+        device_alarm("S1", priority="high", event="** SpO2 Low", vital="spo2", value=84.0)
+    )
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    assert any(t.startswith("**MONITOR HIGH**") for t in texts(at))
+    history = next(frame.value for frame in at.dataframe if "reports" in frame.value.columns)
+    assert history["kind"].value_counts()["device"] == 1 and "physiological" in set(history["kind"])
+    device = history.loc[history["kind"] == "device"].iloc[0]
+    assert device["alert"] == "Monitor: ** SpO2 Low (SpO2 84)" and pd.isna(device["end"])

@@ -105,7 +105,7 @@ def test_invalid_protocol_is_one_clear_error_not_a_traceback(
 
 
 @pytest.mark.parametrize(
-    "command", ["validate", "alerts", "summarize", "simulate", "feed", "ingest", "hl7-listen"]
+    "command", ["validate", "alerts", "summarize", "simulate", "feed", "ingest", "hl7-listen", "monitor"]
 )
 def test_every_command_has_help(command: str) -> None:
     result = subprocess.run(
@@ -126,3 +126,24 @@ def test_validate_does_not_import_the_store_or_hl7_stack(clean_vitals: Path) -> 
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_monitor_list_shows_a_monitor_waiting_and_assign_brings_its_readings_in(
+    tmp_path: Path, capsys
+) -> None:
+    from dashboard.core.store import open_store
+    from tests.factories import vitals_frame
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    with open_store(url) as store:
+        store.hold_readings("CHAIR-3", vitals_frame("", start=now - pd.Timedelta(minutes=2), periods=2))
+        store.start_session("S1", user="nurse.a")
+    assert main(["monitor", "list", "--database", url]) == 0
+    assert "CHAIR-3\tsending, no session: 2 readings held" in capsys.readouterr().out
+    assert main(["monitor", "assign", "CHAIR-3", "S1", "--user", "nurse.a", "--database", url]) == 0
+    assert capsys.readouterr().out == "CHAIR-3 -> S1: 2 held readings attached\n"
+    assert main(["monitor", "assign", "CHAIR-3", "S9", "--user", "nurse.a", "--database", url]) == 2
+    assert "session 'S9' is not open" in capsys.readouterr().err
+    with open_store(url) as store:
+        assert len(store.session_vitals("S1")) == 2

@@ -13,8 +13,9 @@ One alarm keeps one identity across its phases: OBR-3 (the filler's alarm id, wh
 puts an instance number first and the unique id second), else OBR-2, else its event and source.
 The time is the event row's OBX-14, else OBR-7; never MSH-7, which is when the message was built.
 Attributes are matched by their MDC name: vendors number them differently (phase is 68481 in
-the IHE examples, 68165 in Draeger's and GE's messages). These reports are stored as they came and shown beside the dashboard's
-own alerts, never merged with them: they are the monitor's judgement, with the monitor's limits.
+the IHE examples, 68165 in Draeger's and GE's messages). These reports are stored as they came
+and shown beside the dashboard's own alerts, never merged with them: they are the monitor's
+judgement, with the monitor's limits.
 """
 
 from __future__ import annotations

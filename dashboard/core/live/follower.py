@@ -21,7 +21,8 @@ import pandas as pd
 
 from dashboard.core.analysis.alerts import alert_keys
 from dashboard.core.analysis.protocol import Protocol
-from dashboard.core.live.overview import live_alerts, open_episodes, session_clocks
+from dashboard.core.live.monitor_assignment import unassigned_senders
+from dashboard.core.live.overview import live_alerts, open_episodes, session_clocks, shown_device_alarms
 from dashboard.core.loading.artifacts import split_artifacts
 from dashboard.core.model import VITALS_COLUMNS, empty_frame
 from dashboard.core.store import Store
@@ -50,6 +51,8 @@ class LiveSnapshot:
     events: pd.DataFrame
     alerts: pd.DataFrame
     open_alerts: pd.DataFrame
+    device_alarms: pd.DataFrame  # active alarms of the live sessions' own monitors (PCD-04) to show
+    unassigned_monitors: pd.DataFrame  # monitors sending with no session (``store.held_monitors``)
 
 
 @dataclass
@@ -86,8 +89,21 @@ class LiveFollower:
                 self.store.record_alerts(alerts)  # shared: other screens, acknowledgements
                 self._recorded = alerts
             acknowledged = self._fresh_acknowledgements(entries, wall_now)
+            device_alarms = shown_device_alarms(self.store.active_device_alarms(ids))
+            unassigned = unassigned_senders(self.store, wall_now)
         open_alerts = _with_acknowledgements(open_episodes(alerts, vitals, clocks), acknowledged)
-        return LiveSnapshot(wall_now, protocol, sessions, clocks, vitals, events, alerts, open_alerts)
+        return LiveSnapshot(
+            wall_now,
+            protocol,
+            sessions,
+            clocks,
+            vitals,
+            events,
+            alerts,
+            open_alerts,
+            device_alarms,
+            unassigned,
+        )
 
     def _fresh_vitals(self, ids: list[str], now: pd.Timestamp) -> pd.DataFrame:
         """The live sessions' vitals, in (session id, time) order: the order of the categorical's

@@ -50,6 +50,9 @@ FACT_COLUMNS: tuple[str, ...] = (
     "alerts_high",
     "alerts_medium",
     "alerts_low",
+    "device_priority",  # worst active alarm of the chair's own monitor: high | medium | low | none
+    "device_alarms",  # how many of the monitor's alarms are active
+    "attention",  # the worse of priority and device_priority: the tile's colour
     "hr",
     "hr_age_s",
     "hr_stale",
@@ -123,6 +126,54 @@ def tile_alerts(open_alerts: pd.DataFrame) -> pd.DataFrame:
     return worst.drop_duplicates(["session_id", "vital", "kind"]).drop(columns="rank")
 
 
+def shown_device_alarms(active: pd.DataFrame) -> pd.DataFrame:
+    """The monitors' active alarms a tile shows: all but those the monitor itself gave no
+    priority (PN: watchdogs, messages); those stay in the session's alert history."""
+    return active.loc[active["priority"].ne("none").fillna(True)].reset_index(drop=True)
+
+
+def device_alarm_texts(alarms: pd.DataFrame) -> pd.Series:
+    """One line per active device alarm, the monitor's own words first: "** RR High (RR 30)"."""
+    labels = alarms["vital"].map({name: vital.label for name, vital in vitals_table().items()})
+    value = alarms["value"].map("{:.0f}".format).astype("str")
+    reading = (" (" + labels.astype("str") + " " + value + ")").where(
+        labels.notna() & alarms["value"].notna(), ""
+    )
+    return (alarms["event"].astype("str") + reading).rename("text")
+
+
+HISTORY_COLUMNS: tuple[str, ...] = ("kind", "priority", "alert", "start", "end", "reports")
+DEVICE_KIND = "device"  # the kind a monitor's own alarm has in the alert history
+
+
+def alert_history(alerts: pd.DataFrame, device_reports: pd.DataFrame) -> pd.DataFrame:
+    """A session's alert history: the dashboard's episodes and the monitor's own alarms (kind
+    ``device``, one row per alarm from its first to its last report) side by side, oldest first.
+
+    Never merged: an SpO2 alert the dashboard computed and the monitor's own SpO2 alarm are two
+    rows, because they are two facts (two thresholds, two sources) a reviewer must both see.
+    """
+    episodes = alerts.assign(alert=alert_texts(alerts), reports=alerts["n_samples"].astype("Int64"))
+    by_alarm = device_reports.sort_values(["at"], kind="stable").groupby(
+        ["monitor_id", "alarm_id"], sort=False
+    )
+    first, last = by_alarm.first(), by_alarm.last()
+    ended = last["phase"].isin(("end",)) | last["state"].isin(("inactive",))
+    device = pd.DataFrame(
+        {
+            "kind": DEVICE_KIND,
+            "priority": first["priority"],
+            "alert": "Monitor: " + device_alarm_texts(first),
+            "start": first["at"],
+            "end": last["at"].where(ended),
+            "reports": by_alarm.size().astype("Int64"),
+        }
+    )
+    rows = [frame.reindex(columns=list(HISTORY_COLUMNS)) for frame in (episodes, device) if len(frame)]
+    history = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=list(HISTORY_COLUMNS))
+    return history.sort_values("start", kind="stable").reset_index(drop=True)
+
+
 def next_cuff_due(
     last_reading: pd.Series, infusion_end: pd.Series, cuff: CuffSettings, factor: float = 1.0
 ) -> pd.Series:
@@ -141,12 +192,15 @@ def chair_facts(
     open_alerts: pd.DataFrame,
     clocks: pd.Series,
     protocol: Protocol,
+    device_alarms: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per live session (``FACT_COLUMNS``), the most urgent chair first.
 
-    Urgency: the worst open alert (high, medium, low, none); at equal priority a chair with an
-    unacknowledged alert comes before one whose alerts someone has acknowledged, then the
-    longest-standing alert, then chair number ("Chair 2" before "Chair 10").
+    Urgency: the worse of the worst open alert and the worst active alarm of the chair's own
+    monitor (``device_alarms``, ``DEVICE_ALARM_COLUMNS``; counted apart, never merged with the
+    alerts); at equal priority a chair with an unacknowledged alert comes before one whose alerts
+    someone has acknowledged, then the longest-standing alert, then chair number ("Chair 2"
+    before "Chair 10").
     """
     info = sessions.drop_duplicates("session_id").set_index("session_id")
     ids = info.index
@@ -163,7 +217,8 @@ def chair_facts(
     rows = session_arrays(vitals)
     first = pd.Series(_times(rows, rows.first_row), index=rows.ids).reindex(ids)
     facts["monitored_min"] = _minutes(clock - first)
-    facts = facts.join(_alert_summary(open_alerts, ids)).join(_latest(rows, clock))
+    facts = facts.join(_alert_summary(open_alerts, ids)).join(_device_summary(device_alarms, ids))
+    facts = facts.join(_latest(rows, clock))
     after_s = protocol.signal_loss.after_s
     for vital in ("hr", "spo2"):
         facts[f"{vital}_stale"] = (facts[f"{vital}_age_s"] > after_s) | facts[vital].isna()
@@ -228,6 +283,21 @@ def _alert_summary(open_alerts: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     return summary
 
 
+def _device_summary(device_alarms: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame:
+    """Per session: the worst active device alarm and how many there are (``attention``, the
+    worse of this and the computed alerts, is set with the urgency order)."""
+    alarms = device_alarms if device_alarms is not None else pd.DataFrame(columns=["session_id", "priority"])
+    rank = alarms["priority"].map(_RANK).astype("float64").groupby(alarms["session_id"]).min().reindex(ids)
+    names = dict(enumerate((*PRIORITIES, NO_ALERT)))
+    return pd.DataFrame(
+        {
+            "device_priority": rank.fillna(_RANK[NO_ALERT]).map(names).astype("str"),
+            "device_alarms": alarms.groupby("session_id").size().reindex(ids, fill_value=0).astype("int64"),
+        },
+        index=ids,
+    )
+
+
 def _latest_side_effect(events: pd.DataFrame) -> pd.DataFrame:
     effects = events.loc[events["category"] == "side_effect"].sort_values("timestamp", kind="stable")
     last = effects.groupby("session_id").tail(1).set_index("session_id")
@@ -242,14 +312,17 @@ def _latest_side_effect(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _by_urgency(facts: pd.DataFrame, open_alerts: pd.DataFrame) -> pd.DataFrame:
-    """Worst priority first; then unacknowledged before acknowledged, oldest alert, chair number."""
+    """Worst priority (of alerts or the monitor's own alarms) first; then unacknowledged before
+    acknowledged, oldest alert, chair number."""
     worst = open_alerts.assign(rank=open_alerts["priority"].map(_RANK))
     worst = worst.loc[worst["rank"] == worst.groupby("session_id")["rank"].transform("min")]
     waiting = worst["acknowledged_by"].isna().groupby(worst["session_id"]).any()
     oldest = worst.groupby("session_id")["onset"].min()
+    rank = np.minimum(facts["priority"].map(_RANK), facts["device_priority"].map(_RANK))
+    facts = facts.assign(attention=rank.map(dict(enumerate((*PRIORITIES, NO_ALERT)))).astype("str"))
     keys = pd.DataFrame(
         {
-            "rank": facts["priority"].map(_RANK),
+            "rank": rank,
             "acknowledged": ~waiting.reindex(facts["session_id"], fill_value=False).to_numpy(bool),
             "oldest": oldest.reindex(facts["session_id"]).to_numpy(),
             "number": pd.to_numeric(facts["chair"].str.extract(r"(\d+)")[0], errors="coerce"),

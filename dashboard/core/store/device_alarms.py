@@ -46,10 +46,14 @@ class DeviceAlarms(StoreBase):
             query = query.where(table.c.session_id == session_id)
         return self._frame(query.order_by(table.c.at, table.c.id), STORED_ALARM_COLUMNS)
 
-    def active_device_alarms(self) -> pd.DataFrame:
-        """The latest report of each alarm still going, highest priority and newest first."""
+    def active_device_alarms(self, session_ids: list[str] | None = None) -> pd.DataFrame:
+        """The latest report of each alarm still going (of these sessions' monitors, if given:
+        the live pages ask every few seconds), highest priority and newest first."""
         table = DeviceAlarm.__table__
-        latest = select(func.max(table.c.id)).group_by(table.c.monitor_id, table.c.alarm_id).scalar_subquery()
+        latest = select(func.max(table.c.id)).group_by(table.c.monitor_id, table.c.alarm_id)
+        if session_ids is not None:
+            latest = latest.where(table.c.session_id.in_(session_ids))
+        latest = latest.scalar_subquery()
         query = select(*(table.c[c] for c in STORED_ALARM_COLUMNS)).where(
             table.c.id.in_(latest),
             func.coalesce(table.c.phase, "").not_in(ENDED_PHASES),

@@ -231,7 +231,10 @@ class HeldVitals(Base):
     """
 
     __tablename__ = "held_vitals"
-    __table_args__ = (Index("ix_held_vitals_monitor", "monitor_id", "timestamp"),)
+    __table_args__ = (
+        Index("ix_held_vitals_monitor", "monitor_id", "timestamp"),
+        Index("ix_held_vitals_received", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     monitor_id: Mapped[str] = mapped_column(String(NAME_LENGTH))

@@ -34,20 +34,26 @@ def test_the_phases_of_one_alarm_share_its_identity():
     assert (end["phase"], end["state"]) == ("end", "inactive")
 
 
-@pytest.mark.parametrize(("flag", "priority"), [("PH", "high"), ("PM", "medium"), ("PL", "low"), ("PN", "none")])
+@pytest.mark.parametrize(
+    ("flag", "priority"), [("PH", "high"), ("PM", "medium"), ("PL", "low"), ("PN", "none")]
+)
 def test_priority_comes_from_the_abnormal_flags(flag, priority):
     assert alarms_of(alarm_message(priority=flag)).alarms.iloc[0]["priority"] == priority
 
 
 def test_an_explicit_priority_attribute_wins_over_the_flags():
-    message = alarm_message(priority="PL") + b"\rOBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|1.0.0.0.6|PH||||||F"
+    message = (
+        alarm_message(priority="PL") + b"\rOBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|1.0.0.0.6|PH||||||F"
+    )
     assert alarms_of(message).alarms.iloc[0]["priority"] == "high"
 
 
 def test_a_technical_alarm_without_a_value_is_kept_with_no_vital():
     message = (
         alarm_message()
-        .replace(b"196648^MDC_EVT_HI^MDC|1.0.0.0.1|** RR High", b"196782^MDC_EVT_LEAD_OFF^MDC|1.0.0.0.1|Leads Off")
+        .replace(
+            b"196648^MDC_EVT_HI^MDC|1.0.0.0.1|** RR High", b"196782^MDC_EVT_LEAD_OFF^MDC|1.0.0.0.1|Leads Off"
+        )
         .replace(b"H~PM~SP", b"A~PL~ST")
         .replace(b"|NM|151562^MDC_RESP_RATE^MDC|1.0.0.0.2|30|", b"|ST|0^MDC_NONE^MDC|1.0.0.0.2||")
     )
@@ -85,7 +91,9 @@ def test_a_group_without_an_event_is_reported():
 
 
 def test_two_alarm_groups_in_one_message_are_two_reports():
-    second = b"\r".join(alarm_message(alarm_id="ALM-2").split(b"\r")[3:]).replace(b"** RR High", b"** SpO2 Low")
+    second = b"\r".join(alarm_message(alarm_id="ALM-2").split(b"\r")[3:]).replace(
+        b"** RR High", b"** SpO2 Low"
+    )
     result = alarms_of(alarm_message() + b"\r" + second)
     assert result.alarms["alarm_id"].tolist() == ["ALM-1^Mon", "ALM-2^Mon"]
     assert result.alarms["event"].tolist() == ["** RR High", "** SpO2 Low"]

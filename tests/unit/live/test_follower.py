@@ -8,7 +8,7 @@ import pytest
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.core.live.follower import LiveFollower
 from dashboard.core.store import open_store
-from tests.factories import vitals_frame
+from tests.factories import device_alarm, vitals_frame
 
 T0 = pd.Timestamp("2026-11-24T10:00:00Z")
 PROTOCOL = load_protocol()
@@ -142,3 +142,14 @@ def test_a_session_started_later_joins_with_all_its_rows_and_the_others_keep_the
     stored = pd.concat([store.session_vitals(s) for s in ("0-first", "A", "B")], ignore_index=True)
     pd.testing.assert_frame_equal(snap.vitals, stored, check_categorical=False, check_dtype=False)
     assert list(snap.vitals["session_id"].cat.categories) == ["0-first", "A", "B"]
+
+
+def test_the_snapshot_carries_the_live_sessions_monitor_alarms_and_the_monitors_waiting(store):
+    follower = LiveFollower(store)
+    store.add_device_alarms(device_alarm("A", at=T0))
+    store.add_device_alarms(device_alarm("A", alarm_id="W", priority="none", event="Heartbeat", at=T0))
+    store.add_device_alarms(device_alarm(None, monitor_id="CHAIR-9", at=T0))
+    store.hold_readings("CHAIR-9", rows("", 0, 1))
+    snap = follower.snapshot(PROTOCOL, pd.Timestamp.now(tz="UTC"))
+    assert snap.device_alarms[["session_id", "event"]].values.tolist() == [["A", "** RR High"]]
+    assert snap.unassigned_monitors["monitor_id"].tolist() == ["CHAIR-9"]

@@ -6,17 +6,20 @@ import pandas as pd
 
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.core.live.overview import (
+    alert_history,
     alert_texts,
     chair_facts,
+    device_alarm_texts,
     live_alerts,
     next_cuff_due,
     open_episodes,
     session_clocks,
+    shown_device_alarms,
     tile_alerts,
 )
 from dashboard.core.model import ALERT_COLUMNS, conform
+from tests.factories import device_alarm, monitored_vitals, sessions_frame
 from tests.factories import events_frame as events
-from tests.factories import monitored_vitals, sessions_frame
 
 NOW = pd.Timestamp("2026-11-24T10:00:00Z")
 PROTOCOL = load_protocol()  # signal loss after 30 s; cuff every 5 min, overdue after 1.5 intervals
@@ -251,3 +254,54 @@ def test_red_cuff_alarm_stays_open_while_hr_samples_go_on_until_a_normal_reading
     assert "sbp_high_critical" not in set(
         open_episodes(live_alerts(cleared, table, PROTOCOL, clocks), cleared, clocks)["rule"]
     )
+
+
+# --- the monitors' own alarms (IHE PCD-04) ------------------------------------------------------
+
+
+def test_a_monitors_own_high_alarm_colours_and_orders_its_chair_without_becoming_an_alert():
+    rows = [session("A", "Chair 1"), session("B", "Chair 2")]
+    frame = pd.concat([vitals("A"), vitals("B")], ignore_index=True)
+    alerts = alerts_frame(open_alert("A", "sbp_high_caution", "medium"))
+    table = sessions(*rows)
+    facts = chair_facts(
+        table, frame, events(), alerts, session_clocks(table, NOW), PROTOCOL,
+        device_alarm("B", priority="high", event="** SpO2 Low", vital="spo2", value=84.0),
+    ).set_index("session_id")  # fmt: skip
+    assert list(facts.index) == ["B", "A"]
+    assert facts.loc["B", ["priority", "device_priority", "attention", "device_alarms"]].tolist() == [
+        "none", "high", "high", 1,
+    ]  # fmt: skip
+    assert facts.loc["A", ["priority", "device_priority", "attention"]].tolist() == [
+        "medium",
+        "none",
+        "medium",
+    ]
+
+
+def test_a_device_alarm_reads_in_the_monitors_words_with_the_value_that_raised_it():
+    alarms = pd.concat([device_alarm(), device_alarm(event="Leads Off", vital=None, value=float("nan"))])
+    assert device_alarm_texts(alarms).tolist() == ["** RR High (Respiratory rate 30)", "Leads Off"]
+
+
+def test_a_no_priority_watchdog_is_not_shown_on_a_tile_but_an_unknown_priority_is():
+    alarms = pd.concat([device_alarm(priority="none"), device_alarm(priority=None), device_alarm()])
+    shown = shown_device_alarms(alarms)["priority"]
+    assert pd.isna(shown.iloc[0]) and shown.iloc[1:].tolist() == ["medium"]
+
+
+def test_the_alert_history_lists_the_monitors_alarm_beside_the_dashboards_alerts_never_merged():
+    computed = alerts_frame(open_alert("S1", "rr_high", "medium", vital="rr", onset_min=3))
+    reports = pd.concat(
+        [device_alarm(at=NOW - pd.Timedelta(minutes=2)), device_alarm(at=NOW, phase="end", state="inactive")]
+    )
+    history = alert_history(computed.drop(columns=["alert_key", "acknowledged_by"]), reports)
+    assert history["kind"].tolist() == ["physiological", "device"]
+    device = history.iloc[1]
+    assert (device["alert"], device["reports"]) == ("Monitor: ** RR High (Respiratory rate 30)", 2)
+    assert (device["start"], device["end"]) == (NOW - pd.Timedelta(minutes=2), NOW)
+
+
+def test_an_alarm_still_going_has_no_end_in_the_history():
+    history = alert_history(alerts_frame().drop(columns=["alert_key", "acknowledged_by"]), device_alarm())
+    assert pd.isna(history.iloc[0]["end"])

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("received_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_held_vitals_monitor", "held_vitals", ["monitor_id", "timestamp"])
+    op.create_index("ix_held_vitals_received", "held_vitals", ["received_at"])
     op.create_table(
         "held_attachments",
         sa.Column("held_id", AutoId, sa.ForeignKey("held_vitals.id"), primary_key=True),

@@ -41,7 +41,8 @@ def test_as3_capture_keeps_every_row_although_each_has_2_fields_more_than_its_he
     assert as3.frame.dtypes.astype(str).equals(empty_frame(VITALS_COLUMNS).dtypes.astype(str))
     assert _by_level(as3, "warning")[-1] == (
         "lines 4-16: 2 more fields than the header's 44; the header's 44 columns were read, "
-        "the fields after the last (BIS SQI) were not"
+        "the fields after the last (BIS SQI) were not. If the exporter inserted fields mid-row, the "
+        "columns after them hold other values: compare them with the monitor"
     )
     assert _by_level(as3, "error") == []
 

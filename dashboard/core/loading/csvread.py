@@ -257,7 +257,8 @@ def _wider(layout: Layout, wide: dict[int, list[int]]) -> Problem:
         line=None,
         column=None,
         message=f"{'; '.join(parts)}; the header's {width} columns were read, the fields after "
-        f"the last ({layout.header[-1]}) were not",
+        f"the last ({layout.header[-1]}) were not. If the exporter inserted fields mid-row, the "
+        "columns after them hold other values: compare them with the monitor",
         expected="a header naming every field of a row",
         level="warning",
     )

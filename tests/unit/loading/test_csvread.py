@@ -139,7 +139,9 @@ def test_rows_with_more_fields_than_the_header_keep_the_named_columns_and_are_re
     assert table.lines.tolist() == [2, 3, 4, 5, 6, 7]
     assert [str(p) for p in table.problems] == [
         "f.csv: lines 3-5, 7: 2 more fields than the header's 3; the header's 3 columns were read, "
-        "the fields after the last (spo2) were not; expected a header naming every field of a row"
+        "the fields after the last (spo2) were not. If the exporter inserted fields mid-row, the "
+        "columns after them hold other values: compare them with the monitor; "
+        "expected a header naming every field of a row"
     ]
     assert table.problems[0].level == "warning"
 

@@ -283,7 +283,9 @@ def test_rows_wider_than_the_header_are_kept_with_one_warning_naming_their_lines
     assert loaded.frame["hr"].tolist() == [72.0, 73.0, 74.0]
     assert _messages(loaded) == [
         "v.csv: lines 2, 4: 2 more fields than the header's 8; the header's 8 columns were read, "
-        "the fields after the last (rr) were not; expected a header naming every field of a row",
+        "the fields after the last (rr) were not. If the exporter inserted fields mid-row, the "
+        "columns after them hold other values: compare them with the monitor; "
+        "expected a header naming every field of a row",
         "v.csv:5: row has 3 fields but the header has 8; row skipped; expected 8 fields separated by commas",
     ]
 

@@ -8,18 +8,21 @@ sample sessions on other chairs.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from hl7.client import MLLPClient
 
 from dashboard.core.charts import PRIORITY_COLOURS
 from dashboard.core.settings import SQLITE_FILE
 from dashboard.core.store import open_store
 from dashboard.ui.live import REFRESH_S
 from tests.e2e.harness import ROOT, app_environment, expect, open_app, wait_until_idle
+from tests.factories import alarm_message
 from tests.live_app import add_reading, start_chair
 
 pytestmark = pytest.mark.e2e
@@ -132,3 +135,49 @@ def test_side_effect_logged_in_the_form_survives_a_reload_and_shows_in_a_second_
     open_app(other, server.url, "Live session", "Live session")
     choose(other, "Chair", "Chair Log")
     shows_entry(other, "Chair Log", note)
+
+
+@pytest.fixture(scope="module")
+def hl7_listener(server, tmp_path_factory):
+    """``python -m dashboard hl7-listen`` on a free loopback port, writing to the app's store."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("hl7") / "hl7.log"
+    database = f"sqlite:///{server.data_dir / SQLITE_FILE}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "hl7-listen", "--port", str(port), "--database", database],
+        cwd=ROOT,
+        env=app_environment(server.data_dir),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + FEED_START_S
+    while "listening for HL7" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the HL7 listener did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+    yield port
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_a_monitors_pcd04_alarm_sent_over_mllp_shows_on_its_chair_tile(page, server, store, hl7_listener):
+    start_chair(store, "E2E-MON", "Chair Monitor")
+    store.assign_bed("CHAIR-M", "E2E-MON", user="nurse.setup")
+    open_app(page, server.url, "Chairs", "Chairs")
+    expect(tile(page, "Chair Monitor")).to_contain_text("No active alert")
+
+    with MLLPClient("127.0.0.1", hl7_listener) as client:
+        ack = client.send_message(alarm_message(bed="^^CHAIR-M", priority="PH"))
+    assert b"MSA|AA|R40-1" in ack
+
+    alarmed = tile(page, "Chair Monitor", "high-")
+    expect(alarmed).to_have_css("background-color", HIGH, timeout=ONE_REFRESH_MS)
+    expect(alarmed).to_contain_text("MONITOR HIGH ** RR High (Respiratory rate 30)")
+    page.screenshot(path=server.data_dir.parent / "chairs_monitor_alarm.png", full_page=True)
+
+    with MLLPClient("127.0.0.1", hl7_listener) as client:
+        client.send_message(alarm_message("end", bed="^^CHAIR-M", priority="PH", control_id="R40-2"))
+    expect(tile(page, "Chair Monitor", "none-")).to_contain_text("No active alert", timeout=ONE_REFRESH_MS)

@@ -69,9 +69,7 @@ class StreamlitServer:
     (its own store), its output written to ``log``."""
 
     def __init__(self, data_dir: Path, log: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = data_dir
         self.log = log
@@ -127,6 +125,40 @@ def running_app(data_dir: Path, log: Path) -> Iterator[StreamlitServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def running_command(args: list[str], ready: str, data_dir: Path, log: Path) -> Iterator[subprocess.Popen]:
+    """``python -m dashboard ARGS`` on the app's store (``data_dir``) until the ``with`` block
+    ends, once its output says ``ready``; ``ServerError`` with its output if it never does."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env=app_environment(data_dir),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while ready not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServerError(f"{' '.join(args)} did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback address now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_until_idle(page: Page, timeout: float = LOAD_TIMEOUT_MS) -> None:

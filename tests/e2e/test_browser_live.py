@@ -8,10 +8,6 @@ sample sessions on other chairs.
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,14 +17,13 @@ from dashboard.core.charts import PRIORITY_COLOURS
 from dashboard.core.settings import SQLITE_FILE
 from dashboard.core.store import open_store
 from dashboard.ui.live import REFRESH_S
-from tests.e2e.harness import ROOT, app_environment, expect, open_app, wait_until_idle
+from tests.e2e.harness import expect, free_port, open_app, running_command, wait_until_idle
 from tests.factories import alarm_message
 from tests.live_app import add_reading, start_chair
 
 pytestmark = pytest.mark.e2e
 
 ONE_REFRESH_MS = 1.5 * REFRESH_S * 1000  # the next fragment tick, plus the time to draw it
-FEED_START_S = 60
 
 
 def rgb(hex_colour: str) -> str:
@@ -54,22 +49,10 @@ def store(server):
 def feed(server, store, tmp_path_factory):
     """``python -m dashboard feed`` replaying two sample sessions, ten times faster than real time."""
     log = tmp_path_factory.mktemp("feed") / "feed.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", "feed", "--speed", "10", "--chairs", "2"],
-        cwd=ROOT,
-        env=app_environment(server.data_dir),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + FEED_START_S
-    while "sessions started 2" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the feed did not start its chairs:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
+    with running_command(
+        ["feed", "--speed", "10", "--chairs", "2"], "sessions started 2", server.data_dir, log
+    ) as feed:
+        yield feed
 
 
 def tile(page, chair: str, priority: str = ""):
@@ -140,27 +123,10 @@ def test_side_effect_logged_in_the_form_survives_a_reload_and_shows_in_a_second_
 @pytest.fixture(scope="module")
 def hl7_listener(server, tmp_path_factory):
     """``python -m dashboard hl7-listen`` on a free loopback port, writing to the app's store."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = tmp_path_factory.mktemp("hl7") / "hl7.log"
-    database = f"sqlite:///{server.data_dir / SQLITE_FILE}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", "hl7-listen", "--port", str(port), "--database", database],
-        cwd=ROOT,
-        env=app_environment(server.data_dir),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + FEED_START_S
-    while "listening for HL7" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the HL7 listener did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
-    yield port
-    process.terminate()
-    process.wait(timeout=20)
+    port, log = free_port(), tmp_path_factory.mktemp("hl7") / "hl7.log"
+    args = ["hl7-listen", "--port", str(port), "--database", f"sqlite:///{server.data_dir / SQLITE_FILE}"]
+    with running_command(args, "listening for HL7", server.data_dir, log):
+        yield port
 
 
 def test_a_monitors_pcd04_alarm_sent_over_mllp_shows_on_its_chair_tile(page, server, store, hl7_listener):

@@ -91,8 +91,19 @@ class Session(Base):
     ended_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
 
 
-class Vitals(Base):
-    """One wide-form sample row; columns are the vitals of ``data/vitals.toml`` (a test checks)."""
+class VitalValues:
+    """The value columns of a wide-form sample row: the vitals of ``data/vitals.toml`` (a test checks)."""
+
+    hr: Mapped[float | None] = mapped_column(Float)
+    sbp: Mapped[float | None] = mapped_column(Float)
+    dbp: Mapped[float | None] = mapped_column(Float)
+    map: Mapped[float | None] = mapped_column(Float)
+    spo2: Mapped[float | None] = mapped_column(Float)
+    rr: Mapped[float | None] = mapped_column(Float)
+
+
+class Vitals(VitalValues, Base):
+    """One wide-form sample row of a session."""
 
     __tablename__ = "vitals"
     __table_args__ = (Index("ix_vitals_session_time", "session_id", "timestamp"),)
@@ -100,12 +111,6 @@ class Vitals(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
-    hr: Mapped[float | None] = mapped_column(Float)
-    sbp: Mapped[float | None] = mapped_column(Float)
-    dbp: Mapped[float | None] = mapped_column(Float)
-    map: Mapped[float | None] = mapped_column(Float)
-    spo2: Mapped[float | None] = mapped_column(Float)
-    rr: Mapped[float | None] = mapped_column(Float)
     user: Mapped[str] = mapped_column(String(NAME_LENGTH))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -223,7 +228,7 @@ class IngestFile(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class HeldVitals(Base):
+class HeldVitals(VitalValues, Base):
     """Readings of a monitor that no session was assigned to when they came (append-only).
 
     A monitor is often connected before the patient is checked in: its first readings are the
@@ -239,12 +244,6 @@ class HeldVitals(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     monitor_id: Mapped[str] = mapped_column(String(NAME_LENGTH))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
-    hr: Mapped[float | None] = mapped_column(Float)
-    sbp: Mapped[float | None] = mapped_column(Float)
-    dbp: Mapped[float | None] = mapped_column(Float)
-    map: Mapped[float | None] = mapped_column(Float)
-    spo2: Mapped[float | None] = mapped_column(Float)
-    rr: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)  # an event text the monitor sent, instead of vitals
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -38,13 +38,16 @@ class Monitors(StoreBase):
     def add_monitor_readings(
         self, session_id: str, vitals: pd.DataFrame, notes: pd.DataFrame, *, user: str
     ) -> int:
-        """One monitor message's vitals rows and event notes (``timestamp``, ``note``) for
-        ``session_id``, in one transaction (an ACK says both are stored, or neither); returns
-        the count of vitals rows."""
+        """One monitor message's vitals rows (of ``session_id``) and event notes (``timestamp``,
+        ``note``) in one transaction (an ACK says both are stored, or neither); returns the count
+        of vitals rows. Called for every message: nothing is built for notes a message lacks."""
         user = _required(user, "user")
+        if not vitals["session_id"].eq(session_id).all():
+            raise EntryError(f"a monitor's readings for {session_id!r} name another session")
         with self._write() as conn:
-            _insert_events(conn, monitor_note_events(notes, session_id), user)
-            return _insert_vitals(conn, vitals.assign(session_id=session_id), user)
+            if not notes.empty:
+                _insert_events(conn, monitor_note_events(notes, session_id), user)
+            return _insert_vitals(conn, vitals, user)
 
     def hold_readings(self, monitor_id: str, vitals: pd.DataFrame, notes: pd.DataFrame | None = None) -> int:
         """Keep a monitor's wide vitals rows (their ``session_id`` is ignored) and event notes

@@ -327,3 +327,12 @@ def test_the_listener_log_names_no_session_or_patient(store, caplog):
     assert ack_code(ack) == "AA"
     assert "vitals rows stored" in caplog.text
     assert "P77" not in caplog.text
+
+
+def test_held_readings_and_alarms_are_logged_without_the_patient(store, caplog):
+    """The factory messages carry patient P01 in PID."""
+    with caplog.at_level("DEBUG"):
+        acks = exchange(store, [("block", oru_message(bed="^^CHAIR-9")), ("block", alarm_message())])
+    assert [ack_code(a) for a in acks] == ["AA", "AA"]
+    assert "held for monitor CHAIR-9" in caplog.text and "alarm reports from monitor CHAIR-3" in caplog.text
+    assert "P01" not in caplog.text

@@ -73,7 +73,7 @@ def test_a_monitor_cannot_be_attached_to_an_ended_session(store):
 
 def test_one_message_stores_its_vitals_and_notes_together(store):
     notes = pd.DataFrame({"timestamp": [pd.Timestamp(utcnow())], "note": ["Induction"]})
-    rows = store.add_monitor_readings("P01-S1", vitals_frame("", hr=[70.0]), notes, user="hl7-listener")
+    rows = store.add_monitor_readings("P01-S1", vitals_frame("P01-S1", hr=[70.0]), notes, user="hl7-listener")
     assert rows == 1
     assert store.session_vitals("P01-S1")["hr"].tolist() == [70.0]
     events = store.session_events("P01-S1")
@@ -96,3 +96,11 @@ def test_held_readings_cannot_be_rewritten(store, statement):
     store.attach_monitor("CHAIR-3", "P01-S1", user=NURSE)
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(text(statement))
+
+
+def test_a_monitors_readings_are_never_stored_under_another_session(store):
+    store.start_session("P02-S1", user=NURSE)
+    notes = pd.DataFrame(columns=["timestamp", "note"])
+    with pytest.raises(EntryError, match="name another session"):
+        store.add_monitor_readings("P02-S1", vitals_frame("P01-S1", hr=[70.0]), notes, user="hl7-listener")
+    assert store.session_vitals("P01-S1").empty and store.session_vitals("P02-S1").empty

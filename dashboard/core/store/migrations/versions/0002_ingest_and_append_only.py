@@ -11,6 +11,7 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
+from dashboard.core.store.migrations.append_only import MESSAGE, make_append_only
 from dashboard.core.store.models import UTCDateTime
 
 revision = "0002"
@@ -19,7 +20,6 @@ branch_labels = None
 depends_on = None
 
 APPEND_ONLY = ("vitals", "events", "acknowledgements", "protocol_changes", "audit_log")
-MESSAGE = "is append-only: record an amendment instead of changing or removing a row"
 
 
 def upgrade() -> None:
@@ -36,22 +36,8 @@ def upgrade() -> None:
             "CREATE FUNCTION refuse_entry_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN RAISE EXCEPTION '% {MESSAGE}', TG_TABLE_NAME; END $$"
         )
-        for table in APPEND_ONLY:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION refuse_entry_change()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION refuse_entry_change()"
-            )
-        return
     for table in APPEND_ONLY:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} {MESSAGE}'); END"
-            )
+        make_append_only(table)
 
 
 def downgrade() -> None:

@@ -8,6 +8,7 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
+from dashboard.core.store.migrations.append_only import make_append_only
 from dashboard.core.store.models import AutoId, UTCDateTime
 
 revision = "0003"
@@ -16,7 +17,6 @@ branch_labels = None
 depends_on = None
 
 TABLE = "bed_assignments"
-MESSAGE = "is append-only: record an amendment instead of changing or removing a row"
 
 
 def upgrade() -> None:
@@ -29,21 +29,7 @@ def upgrade() -> None:
         sa.Column("assigned_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_bed_assignments_bed", TABLE, ["bed_or_device_id", "id"])
-    if op.get_bind().dialect.name == "postgresql":  # refuse_entry_change() comes from 0002
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION refuse_entry_change()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION refuse_entry_change()"
-        )
-        return
-    for verb in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {TABLE}_no_{verb.lower()} BEFORE {verb} ON {TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} {MESSAGE}'); END"
-        )
+    make_append_only(TABLE)  # on PostgreSQL through refuse_entry_change() of 0002
 
 
 def downgrade() -> None:

@@ -89,6 +89,10 @@ class Session(Base):
     started_by: Mapped[str] = mapped_column(String(NAME_LENGTH))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    # Kept at check-in (migration 0005): what was planned, and the protocol change in force.
+    total_dose_mg: Mapped[float | None] = mapped_column(Float)
+    rate_mg_per_h: Mapped[float | None] = mapped_column(Float)
+    protocol_version: Mapped[str | None] = mapped_column(String(64))
 
 
 class VitalValues:
@@ -285,3 +289,26 @@ class DeviceAlarm(Base):
     priority: Mapped[str | None] = mapped_column(String(16))
     kind: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Chair(Base):
+    """One version of a chair's configuration (append-only): a chair's latest row is in force,
+    and a removed chair is a row with ``removed`` set, so its history stays."""
+
+    __tablename__ = "chairs"
+    __table_args__ = (Index("ix_chairs_name", "name", "id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    removed: Mapped[bool] = mapped_column(Boolean)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChairMonitor(Base):
+    """A monitor identifier (HL7 bed, EUI-64, recorder code) of one chair version; none = charted by hand."""
+
+    __tablename__ = "chair_monitors"
+
+    chair_row: Mapped[int] = mapped_column(ForeignKey("chairs.id"), primary_key=True)
+    monitor_id: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)

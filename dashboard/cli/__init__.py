@@ -1,4 +1,5 @@
-"""``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen | monitor``.
+"""``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen``,
+``monitor | chair | session``.
 
 This parser lists every command; each command's options and run live in a module of this package.
 The store commands' modules are imported only by the command that runs, so that ``validate``
@@ -53,6 +54,16 @@ _STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
         "dashboard.cli.monitor_command",
         "add_monitor_arguments",
         "list the monitors that send, or assign one to a session",
+    ),
+    "chair": (
+        "dashboard.cli.chair_command",
+        "add_chair_arguments",
+        "set up, remove and list the clinic's chairs and their monitors",
+    ),
+    "session": (
+        "dashboard.cli.session_command",
+        "add_session_arguments",
+        "check a patient in on a free chair (start a session), or end a session",
     ),
 }
 

@@ -105,7 +105,19 @@ def test_invalid_protocol_is_one_clear_error_not_a_traceback(
 
 
 @pytest.mark.parametrize(
-    "command", ["validate", "alerts", "summarize", "simulate", "feed", "ingest", "hl7-listen", "monitor"]
+    "command",
+    [
+        "validate",
+        "alerts",
+        "summarize",
+        "simulate",
+        "feed",
+        "ingest",
+        "hl7-listen",
+        "monitor",
+        "chair",
+        "session",
+    ],
 )
 def test_every_command_has_help(command: str) -> None:
     result = subprocess.run(
@@ -147,3 +159,53 @@ def test_monitor_list_shows_a_monitor_waiting_and_assign_brings_its_readings_in(
     assert "session 'S9' is not open" in capsys.readouterr().err
     with open_store(url) as store:
         assert len(store.session_vitals("S1")) == 2
+
+
+def test_chairs_are_set_up_listed_and_removed_from_the_command_line(tmp_path: Path, capsys) -> None:
+    url = ["--database", f"sqlite:///{tmp_path / 'store.sqlite3'}"]
+    assert main(["chair", "list", *url]) == 0
+    assert "no chair is set up yet" in capsys.readouterr().out
+    assert (
+        main(
+            ["chair", "set", "Chair 3", "--monitor", "CHAIR-3", "--monitor", "VR-1", "--user", "admin", *url]
+        )
+        == 0
+    )
+    assert main(["chair", "set", "Chair 4", "--user", "admin", *url]) == 0
+    assert main(["chair", "set", "Chair 5", "--monitor", "VR-1", "--user", "admin", *url]) == 2
+    assert "monitor 'VR-1' belongs to chair 'Chair 3'" in capsys.readouterr().err
+    assert (
+        main(["session", "start", "--patient", "P07", "--chair", "Chair 4", "--user", "nurse.a", *url]) == 0
+    )
+    session_id = capsys.readouterr().out.split()[-1]
+    assert main(["chair", "list", *url]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Chair 3\tCHAIR-3, VR-1\tfree",
+        f"Chair 4\tcharted by hand\tbusy: session {session_id}",
+    ]
+    assert main(["chair", "remove", "Chair 3", "--user", "admin", *url]) == 0
+    assert main(["chair", "remove", "Chair 3", "--user", "admin", *url]) == 2
+    assert "there is no chair 'Chair 3'" in capsys.readouterr().err
+
+
+def test_session_start_checks_in_prints_the_plan_and_the_new_id_last_and_end_ends_it(
+    tmp_path: Path, capsys
+) -> None:
+    url = ["--database", f"sqlite:///{tmp_path / 'store.sqlite3'}"]
+    assert main(["chair", "set", "Chair 1", "--monitor", "CHAIR-1", "--user", "admin", *url]) == 0
+    plan = ["--weight-kg", "72", "--dose-mg-per-kg", "0.5", "--planned-minutes", "40", "--indication", "TRD"]
+    start = ["session", "start", "--patient", "P07", "--chair", "Chair 1", *plan, "--user", "nurse.a"]
+    assert main([*start, *url]) == 0
+    out = capsys.readouterr().out
+    session_id = out.split()[-1]
+    assert session_id.startswith("P07-") and session_id.endswith("-1")
+    assert "Infusion 1 of the course" in out and "Rate: 36 mg over 40 min = 54 mg/h" in out
+    assert "Monitor CHAIR-1: assigned, 0 held pre-infusion readings attached" in out
+    assert main([*start, *url]) == 2
+    assert "chair 'Chair 1' is busy" in capsys.readouterr().err
+    assert main(["session", "end", session_id, "--user", "nurse.a", *url]) == 0
+    assert main(["session", "end", session_id, "--user", "nurse.a", *url]) == 2
+    assert (
+        main([*start[:-2], "--weight-kg", "720", "--user", "nurse.a", *url]) == 2
+    )  # the last --weight-kg wins
+    assert "weight 720 kg is outside" in capsys.readouterr().err

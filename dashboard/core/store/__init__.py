@@ -10,7 +10,8 @@ Its modules, in the order data flows through them:
   (events and their corrections), ``alert_rows`` (alert episodes and acknowledgements),
   ``audit_trail`` (protocol changes and the audit log), ``beds`` (bed and device
   assignments), ``monitors`` (readings held for monitors without a session, and attaching
-  them), ``device_alarms`` (the monitors' own alarms), ``watched_files`` (how far each
+  them), ``device_alarms`` (the monitors' own alarms), ``chair_rows`` (the clinic's chairs and their
+  monitors), ``check_in_rows`` (a session opened on a free chair), ``watched_files`` (how far each
   watched file has been read);
 - ``repository``: ``Store``, composed of the mixins, and ``open_store``.
 """

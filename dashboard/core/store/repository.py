@@ -18,6 +18,8 @@ from __future__ import annotations
 from dashboard.core.store.alert_rows import AlertRows
 from dashboard.core.store.audit_trail import AuditTrail
 from dashboard.core.store.beds import Beds
+from dashboard.core.store.chair_rows import ChairRows
+from dashboard.core.store.check_in_rows import CheckInRows
 from dashboard.core.store.device_alarms import DeviceAlarms
 from dashboard.core.store.engine import create_store_engine, database_url
 from dashboard.core.store.entries import EventEntries
@@ -35,7 +37,18 @@ def open_store(url: str | None = None) -> Store:
     return Store(engine)
 
 
-class Store(SessionRows, EventEntries, AlertRows, AuditTrail, Beds, Monitors, DeviceAlarms, WatchedFiles):
+class Store(
+    SessionRows,
+    EventEntries,
+    AlertRows,
+    AuditTrail,
+    Beds,
+    Monitors,
+    DeviceAlarms,
+    ChairRows,
+    CheckInRows,
+    WatchedFiles,
+):
     """One database shared by every screen and feed; safe to share between threads."""
 
     def close(self) -> None:

@@ -1,0 +1,129 @@
+"""Checking a patient in on a chair: the session row with what was planned, and a patient's
+earlier sessions for the history shown at check-in.
+
+The checks and the new row are one transaction under the chairs' lock (``chair_rows``), so two
+check-ins can never both find a chair free, and the protocol recorded is the one in force then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from dashboard.core.model import TIMESTAMP_DTYPE
+from dashboard.core.store.chair_rows import chair_monitors, lock_chairs, open_session_on
+from dashboard.core.store.models import Patient, ProtocolChange, Session, utcnow
+from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _insert_ignore, _required
+
+DEFAULT_PROTOCOL = "default"  # the protocol version while the shipped default is in force
+PATIENT_ID_LENGTH = 100  # leaves room for the date and counter of a session id
+PLAN_COLUMNS: tuple[str, ...] = (
+    "weight_kg",
+    "dose_mg_per_kg",
+    "planned_minutes",
+    "indication",
+    "total_dose_mg",
+    "rate_mg_per_h",
+)
+PATIENT_SESSION_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "chair",
+    *PLAN_COLUMNS,
+    "protocol_version",
+    "started_at",
+    "ended_at",
+)
+
+
+class CheckInRows(StoreBase):
+    """Store mixin: opening a session on a free chair, and a patient's sessions."""
+
+    def check_in_session(
+        self, patient_id: str, chair: str, plan: dict, *, user: str, at: datetime | None = None
+    ) -> tuple[str, tuple[str, ...]]:
+        """Open a new session for ``patient_id`` on the free ``chair`` with ``plan`` (``PLAN_COLUMNS``)
+        and the protocol version in force; returns the new session id and the chair's monitors."""
+        user, patient_id, chair = (
+            _required(user, "user"),
+            _required(patient_id, "patient id"),
+            _required(chair, "chair"),
+        )
+        if len(patient_id) > PATIENT_ID_LENGTH:
+            raise EntryError(f"a patient id has at most {PATIENT_ID_LENGTH} characters")
+        at = at or utcnow()
+        with self._write() as conn:
+            lock_chairs(conn)
+            monitors = chair_monitors(conn, chair)
+            if monitors is None:
+                raise EntryError(f"there is no chair {chair!r}: set it up first (clinic setup, `chair set`)")
+            busy = open_session_on(conn, chair)
+            if busy is not None:
+                raise EntryError(f"chair {chair!r} is busy with the open session {busy!r}: end it first")
+            elsewhere = _open_session_of(conn, patient_id)
+            if elsewhere is not None:
+                raise EntryError(f"patient {patient_id!r} is already checked in (open session {elsewhere!r})")
+            session_id = _new_session_id(conn, patient_id, at)
+            version = _protocol_version(conn)
+            conn.execute(
+                _insert_ignore(conn, Patient.__table__, ["patient_id"]),
+                {"patient_id": patient_id, "created_at": at},
+            )
+            row = {column: plan.get(column) for column in PLAN_COLUMNS}
+            conn.execute(
+                Session.__table__.insert(),
+                {
+                    **row,
+                    "session_id": session_id,
+                    "patient_id": patient_id,
+                    "chair": chair,
+                    "protocol_version": version,
+                    "started_at": at,
+                    "started_by": user,
+                },
+            )
+            _audit(conn, user, "session_started", "session", session_id, session_id, f"checked in on {chair}")
+        return session_id, monitors
+
+    def patient_sessions(self, patient_id: str, before: datetime | None = None) -> pd.DataFrame:
+        """The patient's sessions in the order they started (only those started before ``before``)."""
+        table = Session.__table__
+        query = select(*(table.c[c] for c in PATIENT_SESSION_COLUMNS)).where(table.c.patient_id == patient_id)
+        if before is not None:
+            query = query.where(table.c.started_at < before)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(table.c.started_at, table.c.session_id)).all()
+        frame = pd.DataFrame(rows, columns=list(PATIENT_SESSION_COLUMNS))
+        numbers = {c: "float64" for c in PLAN_COLUMNS if c != "indication"}
+        times = dict.fromkeys(("started_at", "ended_at"), TIMESTAMP_DTYPE)
+        return frame.astype({**numbers, **times})
+
+
+def _open_session_of(conn: Connection, patient_id: str) -> str | None:
+    return conn.execute(
+        select(Session.session_id)
+        .where(Session.patient_id == patient_id, Session.ended_at.is_(None))
+        .limit(1)
+    ).scalar()
+
+
+def _new_session_id(conn: Connection, patient_id: str, at: datetime) -> str:
+    """``PATIENT-YYYY-MM-DD-N``: the patient's Nth session of that (UTC) day, never one taken."""
+    prefix = f"{patient_id}-{at:%Y-%m-%d}-"
+    taken = set(
+        conn.execute(
+            select(Session.session_id).where(Session.session_id.startswith(prefix, autoescape=True))
+        ).scalars()
+    )
+    number = len(taken) + 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    return f"{prefix}{number}"
+
+
+def _protocol_version(conn: Connection) -> str:
+    """The id of the protocol change in force (as ``current_protocol`` picks it), else ``default``."""
+    table = ProtocolChange.__table__
+    latest = select(table.c.id).order_by(table.c.changed_at.desc(), table.c.id.desc()).limit(1)
+    return conn.execute(latest).scalar() or DEFAULT_PROTOCOL

@@ -1,0 +1,71 @@
+"""Opening a session on a free chair, on SQLite and PostgreSQL: a new id per patient and day,
+the plan and the protocol version kept, and every refusal (``store`` has P01-S1 on Chair 1)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dashboard.core.store import EntryError
+
+NURSE = "nurse.a"
+AT = datetime(2026, 12, 4, 9, tzinfo=UTC)
+PLAN = {"weight_kg": 72.0, "dose_mg_per_kg": 0.5, "planned_minutes": 40.0, "indication": "TRD",
+        "total_dose_mg": 36.0, "rate_mg_per_h": 54.0}  # fmt: skip
+
+
+@pytest.fixture
+def chairs(store):
+    store.set_chair("Chair 1", ["CHAIR-1"], user="admin")
+    store.set_chair("Chair 2", ["CHAIR-2", "VR-2"], user="admin")
+    store.set_chair("Chair 3", user="admin")
+    return store
+
+
+def test_check_in_opens_a_session_with_its_plan_and_the_protocol_in_force(chairs):
+    session_id, monitors = chairs.check_in_session("P07", "Chair 2", PLAN, user=NURSE, at=AT)
+    assert (session_id, monitors) == ("P07-2026-12-04-1", ("CHAIR-2", "VR-2"))
+    row = chairs.patient_sessions("P07").iloc[0]
+    assert row[list(PLAN)].tolist() == list(PLAN.values())
+    assert row["chair"] == "Chair 2" and row["protocol_version"] == "default"
+    assert chairs.chairs().set_index("chair").loc["Chair 2", "session_id"] == session_id
+    audit = chairs.audit_log(session_id)
+    assert audit[["user", "action", "detail"]].values.tolist() == [
+        [NURSE, "session_started", "checked in on Chair 2"]
+    ]
+
+
+def test_the_protocol_version_is_the_change_in_force(chairs):
+    change = chairs.record_protocol_change(user="dr.b", toml_text='name = "x"', reason="clinic limits")
+    session_id, _ = chairs.check_in_session("P07", "Chair 3", {}, user=NURSE)
+    assert chairs.patient_sessions("P07")["protocol_version"].tolist() == [change]
+    assert chairs.patient_sessions("P07")["weight_kg"].isna().all() and session_id.startswith("P07-")
+
+
+def test_a_second_session_of_the_day_gets_the_next_number(chairs):
+    first, _ = chairs.check_in_session("P07", "Chair 2", PLAN, user=NURSE, at=AT)
+    chairs.end_session(first, user=NURSE)
+    second, _ = chairs.check_in_session("P07", "Chair 3", PLAN, user=NURSE, at=AT.replace(hour=15))
+    assert second == "P07-2026-12-04-2"
+    assert chairs.patient_sessions("P07", before=AT.replace(hour=12))["session_id"].tolist() == [first]
+
+
+@pytest.mark.parametrize(("patient", "chair", "message"), [
+    ("P07", "Chair 9", "there is no chair 'Chair 9'"),
+    ("P07", "Chair 1", "chair 'Chair 1' is busy with the open session 'P01-S1'"),
+    ("P01", "Chair 2", "patient 'P01' is already checked in"),
+    (" ", "Chair 2", "a patient id is required"),
+    ("P" * 101, "Chair 2", "at most 100 characters"),
+])  # fmt: skip
+def test_check_in_is_refused_with_the_reason_and_stores_nothing(chairs, patient, chair, message):
+    before = len(chairs.sessions())
+    with pytest.raises(EntryError, match=message):
+        chairs.check_in_session(patient, chair, PLAN, user=NURSE)
+    assert len(chairs.sessions()) == before
+
+
+def test_a_removed_chair_takes_no_patient(chairs):
+    chairs.remove_chair("Chair 3", user="admin")
+    with pytest.raises(EntryError, match="there is no chair 'Chair 3'"):
+        chairs.check_in_session("P07", "Chair 3", PLAN, user=NURSE)

@@ -57,6 +57,7 @@ def monitor() -> None:
         baseline=baseline.iloc[0].to_dict() if len(baseline) else None,
         alerts=alerts,
         events=events,
+        hand_charted=store.hand_charted_times(session_id),
         tz=timezone,
     )
     figure.update_layout(uirevision=session_id)  # keep the user's zoom across refreshes
@@ -87,6 +88,8 @@ if user is not None:
     clock = pd.Series(pd.Timestamp.now(tz="UTC"), index=session_row.index)
     state = infusion_state(session_row, events, clock).iloc[0]
     live_forms.infusion_controls(store, session_id, state, user)
+    st.subheader("Chart vitals by hand")
+    live_forms.chart_vitals(store, session_id, user, timezone)
     st.subheader("Log a side effect, intervention or note")
     live_forms.log_entry(store, session_id, user, timezone)
     st.subheader("Acknowledge an alert")

@@ -14,6 +14,7 @@ import uuid
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.live.chairside import ChartingError, charted_reading
 from dashboard.core.live.overview import NOT_STARTED, alert_texts
 from dashboard.core.model import PRIORITIES, SEVERITIES
 from dashboard.core.store import EntryError, Store
@@ -32,6 +33,11 @@ INFUSION_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Stop": ("infusion_stop", ("infusing", "infusing, rate reduced", "paused")),
 }
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
+# The chairside form's fields, in the order a nurse reads them off a stand-alone monitor.
+CHARTED: dict[str, str] = {
+    "sbp": "SBP mmHg", "dbp": "DBP mmHg", "map": "MAP (optional)",
+    "hr": "HR /min", "spo2": "SpO2 %", "rr": "RR /min",
+}  # fmt: skip
 _CLOCK = "HH:mm:ss"
 
 
@@ -57,6 +63,28 @@ def infusion_controls(store: Store, session_id: str, state: str, user: str) -> N
             store.add_event(session_id, now, event, user=user, note=rate_note.strip() or None,
                             entry_id=entry_id("infusion"))  # fmt: skip
             recorded("infusion", f"{label} recorded")
+
+
+def chart_vitals(store: Store, session_id: str, user: str, timezone: str) -> None:
+    """A reading off a stand-alone monitor, saved with one click (or Enter); an impossible value
+    is refused with the reason and the form keeps what was typed so it can be put right."""
+    form = entry_id("chart")  # new widgets (empty fields) after each saved reading
+    with st.form("chart_vitals", enter_to_submit=True, border=True):
+        fields = st.columns([1, 1, 1, 1, 1, 1, 1.3])
+        values = {
+            vital: column.number_input(label, value=None, step=1, key=f"chart_{vital}_{form}")
+            for column, (vital, label) in zip(fields, CHARTED.items(), strict=False)
+        }
+        at = fields[-1].time_input("Time (empty = now)", value=None, step=60, key=f"chart_time_{form}")
+        if not st.form_submit_button("Save reading", type="primary", icon=":material/save:"):
+            return
+    try:
+        reading = charted_reading(session_id, _stamp(at, timezone), values, pd.Timestamp.now(tz="UTC"))
+    except ChartingError as refused:
+        st.error("Not saved: " + "; ".join(refused.reasons) + ".", icon=":material/block:")
+        return
+    store.add_charted_vitals(reading, user=user, entry_id=form)
+    recorded("chart", "Reading saved")
 
 
 def log_entry(store: Store, session_id: str, user: str, timezone: str) -> None:

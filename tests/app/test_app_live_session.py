@@ -118,3 +118,38 @@ def test_the_monitors_alarm_is_on_the_tile_and_in_the_alert_history_as_kind_devi
     assert history["kind"].value_counts()["device"] == 1 and "physiological" in set(history["kind"])
     device = history.loc[history["kind"] == "device"].iloc[0]
     assert device["alert"] == "Monitor: ** SpO2 Low (SpO2 84)" and pd.isna(device["end"])
+
+
+def chart_fields(at) -> dict:
+    """The chairside form's number fields by vital (their keys change after each saved reading)."""
+    return {n.key.split("_")[1]: n for n in at.number_input if (n.key or "").startswith("chart_")}
+
+
+def chart_by_hand(at, **values):
+    for vital, value in values.items():
+        chart_fields(at)[vital].set_value(value)
+    widget(at.button, "Save reading").click().run()
+
+
+def test_a_bp_charted_by_hand_is_stored_as_manual_with_the_nurse_and_its_mean(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    before = len(store.session_vitals("S1"))
+    chart_by_hand(at, sbp=152, dbp=94, hr=90)
+    vitals = store.session_vitals("S1")
+    assert len(vitals) == before + 1
+    (row,) = vitals.loc[vitals["timestamp"].isin(store.hand_charted_times("S1"))].to_dict("records")
+    assert (row["sbp"], row["dbp"], row["map"], row["hr"]) == (152, 94, 113, 90)
+    assert store.audit_log("S1").query("action == 'vitals_charted'")["user"].tolist() == ["nurse.a"]
+    assert all(field.value is None for field in chart_fields(at).values())  # ready for the next
+
+
+def test_an_impossible_value_charted_by_hand_stores_nothing_and_says_why(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    before = len(store.session_vitals("S1"))
+    chart_by_hand(at, sbp=1200, dbp=80)
+    assert len(store.session_vitals("S1")) == before
+    (error,) = [e.value for e in at.error if "Not saved" in e.value]
+    assert "Systolic BP 1200 mmHg is not possible; expected 40-300 mmHg" in error
+    assert chart_fields(at)["sbp"].value == 1200  # kept, to be put right

@@ -18,6 +18,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.core.charts.palette import PRIORITY_COLOURS, SEVERITY_COLOURS, readable
+from dashboard.core.charts.session_marks import (
+    HOVER_WHEN,
+    add_artifacts,
+    add_hand_charted,
+    clock_text,
+    label,
+    minutes_from,
+)
 from dashboard.core.model import vitals_table
 
 # Bands stay faint so that alert episodes (strong stripes) are what catches the eye.
@@ -50,7 +58,6 @@ _EVENT_ROWS: dict[str, str] = {
     "note": "Infusion, notes",
     "unknown": "Infusion, notes",
 }
-_HOVER_WHEN = "%{customdata} · %{x:.1f} min<extra></extra>"
 _GAP_S = 20  # a continuous trace breaks where readings stop for longer than this
 
 
@@ -63,12 +70,14 @@ def session_figure(
     alerts: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     artifacts: pd.DataFrame | None = None,
+    hand_charted: pd.Series | None = None,
     tz: str = "UTC",
 ) -> go.Figure:
     """One session on stacked panels sharing a minutes-from-infusion-start axis.
 
     All frames hold one session in the model's columns; ``rules`` has one row per protocol rule
-    (``id, vital, direction, limit, priority``). Clock time in ``tz`` shows on hover.
+    (``id, vital, direction, limit, priority``); ``hand_charted`` the times of the readings staff
+    typed in (marked apart from the monitor's). Clock time in ``tz`` shows on hover.
     """
     session = session or {}
     origin = _origin(vitals, session)
@@ -87,7 +96,8 @@ def session_figure(
         _add_baseline(fig, baseline, panel_vitals[0], row)
         for vital in panel_vitals:
             _add_vital_trace(fig, vitals, vital, origin, tz, row)
-        _add_artifacts(fig, artifacts, panel_vitals, origin, tz, y_range, row)
+        add_artifacts(fig, artifacts, panel_vitals, origin, tz, y_range, row)
+        add_hand_charted(fig, vitals, hand_charted, panel_vitals, origin, tz, row)
         fig.update_yaxes(range=list(y_range), title_text=PANELS[row - 2][0], row=row, col=1)
     _shade_alerts(fig, alerts, origin)
     _add_events(fig, events, origin, tz)
@@ -112,20 +122,6 @@ def _origin(vitals: pd.DataFrame, session: Mapping) -> pd.Timestamp:
     if start is not None and not pd.isna(start):
         return pd.Timestamp(start)
     return vitals["timestamp"].min() if len(vitals) else pd.Timestamp(0, tz="UTC")
-
-
-def _minutes(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
-    return ((times - origin).dt.total_seconds() / 60).to_numpy(dtype=float)
-
-
-def _clock(times: pd.Series, tz: str) -> np.ndarray:
-    return times.dt.tz_convert(tz).dt.strftime("%H:%M:%S").to_numpy(dtype=object)
-
-
-def _label(vital: str) -> str:
-    return {"sbp": "SBP", "dbp": "DBP", "map": "MAP", "hr": "HR", "spo2": "SpO2", "rr": "RR"}.get(
-        vital, vitals_table()[vital].label if vital in vitals_table() else vital
-    )
 
 
 def _panel_range(
@@ -200,7 +196,7 @@ def _add_limit_lines(
                 "dash": "dash" if primary else "dot",
             },
             name=f"limit:{rule.id}",
-            annotation_text=f"{_label(rule.vital)} {sign}{rule.limit:g}",
+            annotation_text=f"{label(rule.vital)} {sign}{rule.limit:g}",
             # Secondary vitals (DBP) label inside the plot so their labels never collide with SBP's.
             annotation_position="right" if primary else "bottom right",
             annotation_font={"size": 10, "color": "#333"},
@@ -236,9 +232,9 @@ def _add_vital_trace(
     if readings.empty:
         return
     x, y, clock = (
-        _minutes(readings["timestamp"], origin),
+        minutes_from(readings["timestamp"], origin),
         readings[vital].to_numpy(dtype=float),
-        _clock(readings["timestamp"], tz),
+        clock_text(readings["timestamp"], tz),
     )
     style = _TRACE_STYLE[vital]
     if vitals_table()[vital].kind == "continuous":
@@ -249,12 +245,12 @@ def _add_vital_trace(
             x=x,
             y=y,
             customdata=clock,
-            name=_label(vital),
+            name=label(vital),
             mode=style["mode"],
             line={"color": style["color"], "width": 1.6, "dash": style.get("dash", "solid")},
             marker={"size": 6, "color": style["color"]},
             connectgaps=False,
-            hovertemplate=f"{_label(vital)} %{{y:.0f}} {unit}<br>{_HOVER_WHEN}",
+            hovertemplate=f"{label(vital)} %{{y:.0f}} {unit}<br>{HOVER_WHEN}",
         ),
         row=row,
         col=1,
@@ -265,46 +261,6 @@ def _break_gaps(x: np.ndarray, y: np.ndarray, clock: np.ndarray) -> tuple[np.nda
     """Insert a NaN where readings stop, so a lost signal shows as a gap instead of a straight line."""
     gaps = np.flatnonzero(np.diff(x) * 60 > _GAP_S) + 1
     return np.insert(x, gaps, np.nan), np.insert(y, gaps, np.nan), np.insert(clock, gaps, "")
-
-
-def _add_artifacts(
-    fig: go.Figure,
-    artifacts: pd.DataFrame | None,
-    panel_vitals: tuple[str, ...],
-    origin: pd.Timestamp,
-    tz: str,
-    y_range: tuple[float, float],
-    row: int,
-) -> None:
-    """Refused values as hollow markers, pinned to the axis edge when off-scale (hover gives the value)."""
-    if artifacts is None:
-        return
-    own = artifacts.loc[artifacts["vital"].isin(panel_vitals)]
-    if own.empty:
-        return
-    value = own["value"].astype(float)
-    shown = value.clip(y_range[0], y_range[1]).fillna(y_range[0])
-    text = [
-        html.escape(f"Artifact (not alerted): {_label(v)} {val:g} — {reason}")
-        for v, val, reason in zip(own["vital"], value, own["reason"].fillna(""), strict=True)
-    ]
-    fig.add_trace(
-        go.Scatter(
-            x=_minutes(own["timestamp"], origin),
-            y=shown.to_numpy(dtype=float),
-            customdata=_clock(own["timestamp"], tz),
-            text=text,
-            name="Artifact (excluded)",
-            legendgroup="artifact",
-            showlegend=row == 2,
-            mode="markers",
-            marker={"symbol": "circle-open", "size": 10, "color": "#444", "line": {"width": 2}},
-            cliponaxis=False,
-            hovertemplate="%{text}<br>%{customdata}<extra></extra>",
-        ),
-        row=row,
-        col=1,
-    )
 
 
 def _shade_infusion(fig: go.Figure, session: Mapping, origin: pd.Timestamp) -> None:
@@ -369,11 +325,11 @@ def _add_events(fig: go.Figure, events: pd.DataFrame | None, origin: pd.Timestam
     symbols = category.map({"Side effects": "triangle-up", "Interventions": "diamond"}).fillna("line-ns-open")
     fig.add_trace(
         go.Scatter(
-            x=_minutes(events["timestamp"], origin),
+            x=minutes_from(events["timestamp"], origin),
             y=category.to_numpy(dtype=object),
             # customdata = (clock, hover text); text = the short visible label.
             customdata=np.column_stack(
-                [_clock(events["timestamp"], tz), [_event_hover(row) for row in events.itertuples()]]
+                [clock_text(events["timestamp"], tz), [_event_hover(row) for row in events.itertuples()]]
             ),
             text=[html.escape(readable(name)) for name in events["event"]],
             textposition=_alternating(category),

@@ -107,16 +107,22 @@ class VitalValues:
 
 
 class Vitals(VitalValues, Base):
-    """One wide-form sample row of a session."""
+    """One wide-form sample row of a session: from a monitor, a feed or a file, or charted by
+    hand (``source`` ``manual``, with the form submission's ``entry_id``)."""
 
     __tablename__ = "vitals"
-    __table_args__ = (Index("ix_vitals_session_time", "session_id", "timestamp"),)
+    __table_args__ = (
+        Index("ix_vitals_session_time", "session_id", "timestamp"),
+        Index("ix_vitals_entry_id", "entry_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     user: Mapped[str] = mapped_column(String(NAME_LENGTH))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str | None] = mapped_column(String(16))
+    entry_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Event(Base):

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.core.model import SESSION_COLUMNS, VITALS_COLUMNS, conform, empty_frame
+from dashboard.core.model import SESSION_COLUMNS, VITALS, VITALS_COLUMNS, conform, empty_frame
 from dashboard.core.store.models import AlertEpisode, Event, Patient, Session, Vitals, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
@@ -25,6 +25,7 @@ from dashboard.core.store.store_base import (
     _required,
 )
 
+MANUAL = "manual"  # vitals.source of a reading charted by hand
 LIVE_SESSION_COLUMNS: tuple[str, ...] = (
     *SESSION_COLUMNS,
     "started_at",
@@ -139,6 +140,28 @@ class SessionRows(StoreBase):
         user = _required(user, "user")
         with self._write() as conn:
             return _insert_vitals(conn, vitals, user)
+
+    def add_charted_vitals(self, reading: pd.DataFrame, *, user: str, entry_id: str) -> bool:
+        """Store a reading charted by hand (``live.chairside.charted_reading``) as ``manual``,
+        audited; False if this form submission (``entry_id``) was stored already."""
+        user, entry_id = _required(user, "user"), _required(entry_id, "entry id")
+        rows = conform(reading, VITALS_COLUMNS)
+        if len(rows) != 1 or rows["timestamp"].isna().any():
+            raise EntryError("a charted reading is one vitals row with its time")
+        record = _records(rows, VITALS_COLUMNS)[0]
+        record |= {"user": user, "entered_at": utcnow(), "source": MANUAL, "entry_id": entry_id}
+        with self._write() as conn:
+            statement = _insert_ignore(conn, Vitals.__table__, ["entry_id"]).returning(Vitals.id)
+            if conn.execute(statement, record).first() is None:
+                return False
+            given = ", ".join(f"{v} {record[v]:g}" for v in VITALS if record[v] is not None)
+            _audit(conn, user, "vitals_charted", "vitals", entry_id, record["session_id"], given)
+        return True
+
+    def hand_charted_times(self, session_id: str) -> pd.Series:
+        """When the session's readings charted by hand were taken (the chart marks them)."""
+        query = select(Vitals.timestamp).where(Vitals.session_id == session_id, Vitals.source == MANUAL)
+        return self._frame(query.order_by(Vitals.timestamp), ("timestamp",))["timestamp"]
 
     def session_vitals(self, session_id: str, since: datetime | None = None) -> pd.DataFrame:
         """The session's vitals in time order (only those after ``since`` if given)."""

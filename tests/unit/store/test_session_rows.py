@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import event
 
+from dashboard.core.live.chairside import charted_reading
 from dashboard.core.model import VITALS
 from dashboard.core.store import EntryError
 from dashboard.core.store.models import Vitals
-from tests.factories import T0, steady_vitals
+from tests.factories import T0, steady_vitals, vitals_frame
 
 # --- vitals -----------------------------------------------------------------------------------
 
@@ -79,3 +80,33 @@ def test_a_retracted_or_renamed_marker_no_longer_gives_the_infusion_times(store)
 def test_starting_a_session_twice_is_refused(store):
     with pytest.raises(EntryError, match="already started"):
         store.start_session("P01-S1", user="nurse.b", chair="Chair 3")
+
+
+# --- vitals charted by hand ------------------------------------------------------------------------
+
+
+def charted(session_id: str = "P01-S1", **values: float) -> pd.DataFrame:
+    return charted_reading(session_id, T0, values or {"sbp": 150, "dbp": 90}, T0)
+
+
+def test_a_charted_reading_is_a_vitals_row_marked_as_charted_by_hand_and_audited(store):
+    assert store.add_charted_vitals(charted(hr=88, sbp=150, dbp=90), user="nurse.a", entry_id="form-1")
+    (row,) = store.session_vitals("P01-S1").to_dict("records")
+    assert (row["sbp"], row["dbp"], row["map"], row["hr"]) == (150, 90, 110, 88)
+    assert store.hand_charted_times("P01-S1").tolist() == [T0]
+    audit = store.audit_log("P01-S1")
+    (entry,) = audit.loc[audit["action"] == "vitals_charted"].to_dict("records")
+    assert (entry["user"], entry["detail"]) == ("nurse.a", "hr 88, sbp 150, dbp 90, map 110")
+
+
+def test_a_form_sent_twice_stores_its_reading_once(store):
+    assert store.add_charted_vitals(charted(), user="nurse.a", entry_id="form-1")
+    assert not store.add_charted_vitals(charted(), user="nurse.a", entry_id="form-1")
+    assert len(store.session_vitals("P01-S1")) == 1
+
+
+def test_monitor_readings_are_not_marked_as_charted_by_hand(store):
+    store.add_vitals(vitals_frame("P01-S1", start=T0, periods=3), user="monitor")
+    store.add_charted_vitals(charted(), user="nurse.a", entry_id="form-1")
+    assert len(store.session_vitals("P01-S1")) == 4
+    assert store.hand_charted_times("P01-S1").tolist() == [T0]

@@ -70,7 +70,7 @@ def chart_vitals(store: Store, session_id: str, user: str, timezone: str) -> Non
     is refused with the reason and the form keeps what was typed so it can be put right."""
     form = entry_id("chart")  # new widgets (empty fields) after each saved reading
     with st.form("chart_vitals", enter_to_submit=True, border=True):
-        fields = st.columns([1, 1, 1, 1, 1, 1, 1.3])
+        fields = [*st.columns(3), *st.columns(4)]  # the pressure on a row of its own: tablets too
         values = {
             vital: column.number_input(label, value=None, step=1, key=f"chart_{vital}_{form}")
             for column, (vital, label) in zip(fields, CHARTED.items(), strict=False)
@@ -82,6 +82,7 @@ def chart_vitals(store: Store, session_id: str, user: str, timezone: str) -> Non
         reading = charted_reading(session_id, _stamp(at, timezone), values, pd.Timestamp.now(tz="UTC"))
     except ChartingError as refused:
         st.error("Not saved: " + "; ".join(refused.reasons) + ".", icon=":material/block:")
+        st.toast("Reading not saved: the reason is under the form", icon=":material/block:")
         return
     store.add_charted_vitals(reading, user=user, entry_id=form)
     recorded("chart", "Reading saved")

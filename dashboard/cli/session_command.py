@@ -8,10 +8,9 @@ session id, so that a script can take it with ``| tail -n1 | awk '{print $NF}'``
 from __future__ import annotations
 
 import argparse
-import sys
 
+from dashboard.cli.chair_command import EXIT_REFUSED, REFUSED, act, add_store_options, in_store
 from dashboard.core.live.check_in import check_in, history_lines, plan_lines
-from dashboard.core.store import EntryError, open_store
 
 
 def add_session_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,31 +27,19 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     start.add_argument("--indication", help="e.g. TRD")
     end = actions.add_parser("end", help="end an open session")
     end.add_argument("session_id", metavar="ID")
-    for action in (start, end):
-        action.add_argument("--user", required=True, help="who does it (kept in the audit log)")
-        action.add_argument(
-            "--database", metavar="URL", help="store URL (default: DASHBOARD_DATABASE_URL or local file)"
-        )
+    add_store_options(start, end, user="who does it (kept in the audit log)")
     start.set_defaults(run=run_session_start)
     end.set_defaults(run=run_session_end)
 
 
 def run_session_start(args: argparse.Namespace) -> int:
-    with open_store(args.database) as store:
-        try:
-            done = check_in(
-                store,
-                args.patient,
-                args.chair,
-                user=args.user,
-                weight_kg=args.weight_kg,
-                dose_mg_per_kg=args.dose_mg_per_kg,
-                planned_minutes=args.planned_minutes,
-                indication=args.indication,
-            )
-        except EntryError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+    plan = {"weight_kg": args.weight_kg, "dose_mg_per_kg": args.dose_mg_per_kg,
+            "planned_minutes": args.planned_minutes, "indication": args.indication}  # fmt: skip
+    done = in_store(
+        args.database, lambda store: check_in(store, args.patient, args.chair, user=args.user, **plan)
+    )
+    if done is REFUSED:
+        return EXIT_REFUSED
     for line in [*history_lines(done.history), *plan_lines(done.plan)]:
         print(line)
     for monitor, readings in done.attached.items():
@@ -64,11 +51,5 @@ def run_session_start(args: argparse.Namespace) -> int:
 
 
 def run_session_end(args: argparse.Namespace) -> int:
-    with open_store(args.database) as store:
-        try:
-            store.end_session(args.session_id, user=args.user)
-        except EntryError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-    print(f"session {args.session_id} ended")
-    return 0
+    done = f"session {args.session_id} ended"
+    return act(args.database, lambda store: store.end_session(args.session_id, user=args.user), done)

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.core.analysis.baseline import session_baselines
 from dashboard.core.charts import session_figure
 from dashboard.core.live.overview import alert_history, chair_facts, infusion_state
+from dashboard.core.live.start_check import missing_readings, pre_infusion_values, start_limit_breaches
 from dashboard.ui import chair_tiles, data, identity, live, live_forms, tables
 
 st.title("Live session")
@@ -87,13 +88,19 @@ if user is not None:
     session_row = sessions.set_index("session_id").loc[[session_id]]
     clock = pd.Series(pd.Timestamp.now(tz="UTC"), index=session_row.index)
     state = infusion_state(session_row, events, clock).iloc[0]
-    live_forms.infusion_controls(store, session_id, state, user)
+    snap = live.snapshot()
+    values = pre_infusion_values(snap.vitals, session_id, pd.Timestamp.now(tz="UTC"), snap.protocol)
+    start_problems = start_limit_breaches(values, snap.protocol.start) + [
+        f"no {name} reading in the last {snap.protocol.baseline.window_min:g} min"
+        for name in missing_readings(values, snap.protocol.start)
+    ]
+    live_forms.infusion_controls(store, session_id, state, user, start_problems)
     st.subheader("Chart vitals by hand")
     live_forms.chart_vitals(store, session_id, user, timezone)
     st.subheader("Log a side effect, intervention or note")
     live_forms.log_entry(store, session_id, user, timezone)
     st.subheader("Acknowledge an alert")
-    open_now = live.snapshot().open_alerts
+    open_now = snap.open_alerts
     live_forms.acknowledge(store, open_now.loc[open_now["session_id"] == session_id], user)
     with st.expander("Correct or withdraw an entry", icon=":material/edit_note:"):
         live_forms.correct(store, events, user, timezone)

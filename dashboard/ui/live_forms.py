@@ -52,13 +52,30 @@ def recorded(form: str, message: str) -> None:
     st.rerun()
 
 
-def infusion_controls(store: Store, session_id: str, state: str, user: str) -> None:
+def infusion_controls(
+    store: Store, session_id: str, state: str, user: str, start_problems: list[str]
+) -> None:
+    """The pump's state and its buttons. Before the start, ``start_problems`` (the pre-infusion
+    check: vitals outside the protocol's start limits, or none to judge) need a reason, which is
+    recorded with the start."""
     st.markdown(f"Infusion: **{state}**")
     rate_note = st.text_input("New rate or reason (optional)", key="infusion_note", max_chars=200)
+    blocked = state == NOT_STARTED and bool(start_problems)
+    if blocked:
+        st.warning("**Pre-infusion check:** " + "; ".join(start_problems) + ". Start only with a reason.",
+                   icon=":material/warning:")  # fmt: skip
+        reason = st.text_input("Reason to start anyway (required)", key="start_reason", max_chars=300)
+        blocked = not reason.strip()
+        rate_note = f"Started outside the start limits ({'; '.join(start_problems)}): {reason.strip()}"
+    elif state == NOT_STARTED:
+        st.success(
+            "Pre-infusion check: the vitals are within the protocol's start limits.", icon=":material/check:"
+        )
     for column, (label, (event, allowed_from)) in zip(
         st.columns(len(INFUSION_ACTIONS)), INFUSION_ACTIONS.items(), strict=True
     ):
-        if column.button(label, key=f"infusion_{event}", disabled=state not in allowed_from, width="stretch"):
+        disabled = state not in allowed_from or (event == "infusion_start" and blocked)
+        if column.button(label, key=f"infusion_{event}", disabled=disabled, width="stretch"):
             now = pd.Timestamp.now(tz="UTC")
             store.add_event(session_id, now, event, user=user, note=rate_note.strip() or None,
                             entry_id=entry_id("infusion"))  # fmt: skip

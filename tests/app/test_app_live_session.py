@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard.ui import live
-from tests.factories import device_alarm
+from tests.factories import device_alarm, monitored_vitals
 from tests.live_app import AUDIT, CHAIRS, LIVE_SESSION, open_app, start_chair, store_in, texts, widget
 
 
@@ -153,3 +153,30 @@ def test_an_impossible_value_charted_by_hand_stores_nothing_and_says_why(store):
     (error,) = [e.value for e in at.error if "Not saved" in e.value]
     assert "Systolic BP 1200 mmHg is not possible; expected 40-300 mmHg" in error
     assert chart_fields(at)["sbp"].value == 1200  # kept, to be put right
+
+
+def checked_in(store, **values) -> None:
+    """A patient in Chair 1, infusion not started, monitored for the last 10 minutes."""
+    store.start_session("S1", user="nurse.setup", chair="Chair 1", patient_id="P-S1")
+    store.add_vitals(monitored_vitals("S1", pd.Timestamp.now(tz="UTC"), 10, **values), user="monitor")
+
+
+def test_a_bp_above_the_start_limits_needs_a_reason_that_is_recorded_with_the_start(store):
+    checked_in(store, sbp=152.0, dbp=95.0)
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    (warning,) = [w.value for w in at.warning if "Pre-infusion check" in w.value]
+    assert "Systolic BP 152 is above the start limit 140" in warning
+    assert "Diastolic BP 95 is above the start limit 90" in warning
+    assert widget(at.button, "Start").disabled
+    at.text_input(key="start_reason").input("Anxious on arrival; repeat 138/88 by hand, Dr Lee agrees").run()
+    widget(at.button, "Start").click().run()
+    (start,) = store.session_events("S1").query("event == 'infusion_start'").to_dict("records")
+    assert start["note"].startswith("Started outside the start limits (Systolic BP 152 is above")
+    assert start["note"].endswith("Dr Lee agrees") and start["user"] == "nurse.a"
+
+
+def test_vitals_within_the_start_limits_let_the_infusion_start_at_once(store):
+    checked_in(store)  # 128/82, HR 72
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    assert any("within the protocol's start limits" in s.value for s in at.success)
+    assert not widget(at.button, "Start").disabled

@@ -91,6 +91,20 @@ class SignalLossSettings(_Strict):
     priority: Priority = "medium"
 
 
+class StartLimits(_Strict):
+    """Pre-infusion vitals outside which an infusion starts only with a recorded reason.
+
+    A ``*_max`` is breached above it, a ``*_min`` below it; a limit left out is not checked.
+    """
+
+    sbp_max: float | None = Field(default=None, gt=0)
+    sbp_min: float | None = Field(default=None, gt=0)
+    dbp_max: float | None = Field(default=None, gt=0)
+    hr_max: float | None = Field(default=None, gt=0)
+    hr_min: float | None = Field(default=None, gt=0)
+    spo2_min: float | None = Field(default=None, gt=0)
+
+
 class Protocol(_Strict):
     """A validated alert protocol."""
 
@@ -98,6 +112,7 @@ class Protocol(_Strict):
     baseline: BaselineSettings
     cuff: CuffSettings
     signal_loss: SignalLossSettings
+    start: StartLimits = Field(default_factory=StartLimits)  # a TOML file without [start]: the shipped ones
     rules: tuple[Rule, ...]
     overrides: dict[str, dict[str, float]] = Field(default_factory=dict)
 
@@ -152,8 +167,11 @@ class Protocol(_Strict):
             "",
             f"name = {_toml_value(self.name)}",
         ]
-        for table in ("baseline", "cuff", "signal_loss"):
-            lines += ["", f"[{table}]", *_toml_pairs(getattr(self, table).model_dump())]
+        for table in ("baseline", "cuff", "signal_loss", "start"):
+            pairs = {
+                key: value for key, value in getattr(self, table).model_dump().items() if value is not None
+            }
+            lines += ["", f"[{table}]", *_toml_pairs(pairs)]
         for rule in self.rules:
             pairs = {key: value for key, value in rule.model_dump().items() if value is not None}
             lines += ["", "[[rule]]", *_toml_pairs(pairs)]
@@ -176,6 +194,8 @@ def load_protocol(source: str | Path | bytes | None = None) -> Protocol:
     except RecursionError:  # tomllib recurses per nesting level: "a = [[[[..." exhausts the stack
         raise ProtocolError(origin, ["not valid TOML: arrays or tables nested too deeply"]) from None
     data["rules"] = data.pop("rule", [])
+    if "start" not in data:  # a protocol written before start limits existed keeps the shipped ones
+        data["start"] = tomllib.loads(reference.text("protocol_default.toml"))["start"]
     return _validate(data, origin)
 
 

@@ -222,3 +222,20 @@ def test_protocol_is_a_plain_model_usable_without_toml():
     )
     assert protocol.rules[0].hysteresis == 0 and protocol.rules[0].delay_s == 0
     assert load_protocol(protocol.to_toml()) == protocol
+
+
+def test_the_default_protocol_has_the_references_start_limits():
+    start = load_protocol().start
+    assert (start.sbp_max, start.dbp_max, start.sbp_min, start.hr_min, start.hr_max) == (140, 90, 90, 50, 150)
+
+
+def test_a_protocol_file_written_before_start_limits_keeps_the_shipped_ones():
+    text = load_protocol().to_toml()
+    without = text[: text.index("[start]")] + text[text.index("[[rule]]") :]
+    assert "[start]" not in without
+    assert load_protocol(without).start == load_protocol().start
+
+
+def test_start_limits_are_the_clinics_to_set_and_survive_export():
+    text = load_protocol().to_toml().replace("sbp_max = 140", "sbp_max = 150")
+    assert load_protocol(load_protocol(text).to_toml()).start.sbp_max == 150

@@ -111,12 +111,14 @@ def _tile(n: int, tile: dict, alert_lines: str, timezone: str, on_open: Callable
 
 
 def _headline(tile: dict) -> str:
-    patient = plain(_text(tile["patient_id"], "no patient id"))
-    state = tile["infusion_state"]
+    """Patient, phase, infusion minutes (of the planned) once started, and time in the chair."""
+    parts = [plain(_text(tile["patient_id"], "no patient id")), f"**{tile['phase']}**"]
     if pd.notna(tile["elapsed_min"]):
         planned = f" / {tile['planned_minutes']:.0f}" if pd.notna(tile["planned_minutes"]) else ""
-        return f"{patient} · **{state}** · {tile['elapsed_min']:.0f}{planned} min"
-    return f"{patient} · **{state}** · monitored {tile['monitored_min']:.0f} min"
+        parts.append(f"{tile['elapsed_min']:.0f}{planned} min infusion")
+    if pd.notna(tile["chair_min"]):
+        parts.append(f"{tile['chair_min']:.0f} min in chair")
+    return " · ".join(parts)
 
 
 def _alert_line(alert) -> str:

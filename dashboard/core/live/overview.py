@@ -32,6 +32,9 @@ INFUSION_STATES: dict[str, str] = {
     "infusion_stop": "stopped",
 }
 NOT_STARTED = "not started"
+# The phase a tile names: the pump's state, except before the start (the patient is checked in)
+# and after the stop (recovery, until discharge ends the session).
+PHASES: dict[str, str] = {NOT_STARTED: "checked in", "stopped": "recovery"}
 NO_ALERT = "none"
 _RANK: dict[str, int] = {priority: rank for rank, priority in enumerate((*PRIORITIES, NO_ALERT))}
 TILE_VITALS: tuple[str, ...] = ("hr", "spo2", "sbp")  # sbp stands for the cuff reading (SBP/DBP)
@@ -42,6 +45,8 @@ FACT_COLUMNS: tuple[str, ...] = (
     "patient_id",
     "clock",  # the session's "now" (see the module docstring)
     "infusion_state",
+    "phase",  # checked in | infusing | infusing, rate reduced | paused | recovery
+    "chair_min",  # since check-in (the session's start)
     "elapsed_min",  # since infusion start (NaN before it); to the stop once stopped
     "planned_minutes",
     "monitored_min",  # since the first sample
@@ -210,6 +215,9 @@ def chair_facts(
     facts["patient_id"] = info["patient_id"]
     facts["clock"] = clock
     facts["infusion_state"] = infusion_state(info, events, clock)
+    facts["phase"] = facts["infusion_state"].replace(PHASES)
+    checked_in = info.reindex(columns=["started_at"])["started_at"].astype(TIMESTAMP_DTYPE)
+    facts["chair_min"] = _minutes(clock - checked_in)
     start, end = info["infusion_start"], info["infusion_end"]
     until = end.where(end.notna() & (end <= clock), clock)
     facts["elapsed_min"] = _minutes(until - start).where(start <= clock)

@@ -31,8 +31,14 @@ def vitals(session_id: str, minutes: float = 10, end: pd.Timestamp = NOW, **colu
 
 
 def sessions(*rows: dict) -> pd.DataFrame:
+    """The live sessions table: the model's columns, with check-in times (``started_at``) given."""
     frame = sessions_frame(*rows)
-    return frame.assign(last_sample=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"))
+    started = pd.Series(
+        [row.get("started_at") for row in rows], index=frame.index, dtype="datetime64[us, UTC]"
+    )
+    return frame.assign(
+        last_sample=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"), started_at=started
+    )
 
 
 def session(session_id: str, chair: str, started_min_ago: float = 5, **extra) -> dict:
@@ -305,3 +311,18 @@ def test_the_alert_history_lists_the_monitors_alarm_beside_the_dashboards_alerts
 def test_an_alarm_still_going_has_no_end_in_the_history():
     history = alert_history(alerts_frame().drop(columns=["alert_key", "acknowledged_by"]), device_alarm())
     assert pd.isna(history.iloc[0]["end"])
+
+
+def test_a_tile_names_the_phase_from_check_in_to_recovery_and_the_time_in_the_chair():
+    rows = [
+        session(
+            "A", "Chair 1", started_min_ago=-5, started_at=NOW - pd.Timedelta(minutes=12)
+        ),  # starts later
+        session("B", "Chair 2", started_at=NOW - pd.Timedelta(minutes=50)),
+        session("C", "Chair 3", started_min_ago=45, infusion_end=NOW - pd.Timedelta(minutes=5)),
+    ]
+    frame = pd.concat([vitals("A"), vitals("B"), vitals("C")], ignore_index=True)
+    facts = facts_for(rows, frame)
+    assert facts.loc[["A", "B", "C"], "phase"].tolist() == ["checked in", "infusing", "recovery"]
+    assert facts.loc["A", "chair_min"] == 12 and facts.loc["B", "chair_min"] == 50
+    assert pd.isna(facts.loc["C", "chair_min"])  # a session without its check-in time says nothing

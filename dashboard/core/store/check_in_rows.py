@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from dashboard.core.model import TIMESTAMP_DTYPE
+from dashboard.core.store.beds import _assigned_session
 from dashboard.core.store.chair_rows import chair_monitors, lock_chairs, open_session_on
 from dashboard.core.store.models import Patient, ProtocolChange, Session, utcnow
 from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _insert_ignore, _required
@@ -61,6 +62,13 @@ class CheckInRows(StoreBase):
             busy = open_session_on(conn, chair)
             if busy is not None:
                 raise EntryError(f"chair {chair!r} is busy with the open session {busy!r}: end it first")
+            for monitor in monitors:  # never take a monitor away from a patient it is sending for
+                sending_for = _open_assignment(conn, monitor)
+                if sending_for is not None:
+                    raise EntryError(
+                        f"monitor {monitor!r} of chair {chair!r} sends to the open session {sending_for!r}: "
+                        "end that session or unassign the monitor first"
+                    )
             elsewhere = _open_session_of(conn, patient_id)
             if elsewhere is not None:
                 raise EntryError(f"patient {patient_id!r} is already checked in (open session {elsewhere!r})")
@@ -98,6 +106,15 @@ class CheckInRows(StoreBase):
         numbers = {c: "float64" for c in PLAN_COLUMNS if c != "indication"}
         times = dict.fromkeys(("started_at", "ended_at"), TIMESTAMP_DTYPE)
         return frame.astype({**numbers, **times})
+
+
+def _open_assignment(conn: Connection, monitor: str) -> str | None:
+    """The open session ``monitor`` is assigned to now, if any."""
+    session_id = _assigned_session(conn, monitor)
+    if session_id is None:
+        return None
+    ended = conn.execute(select(Session.ended_at).where(Session.session_id == session_id)).scalar()
+    return session_id if ended is None else None
 
 
 def _open_session_of(conn: Connection, patient_id: str) -> str | None:

@@ -69,3 +69,15 @@ def test_a_removed_chair_takes_no_patient(chairs):
     chairs.remove_chair("Chair 3", user="admin")
     with pytest.raises(EntryError, match="there is no chair 'Chair 3'"):
         chairs.check_in_session("P07", "Chair 3", PLAN, user=NURSE)
+
+
+def test_a_chair_monitor_sending_for_another_open_session_is_never_taken_from_it(chairs):
+    """P01-S1 (on Chair 1) was given Chair 2's monitor by hand: checking in on Chair 2 must not
+    send that patient's readings to the new one."""
+    chairs.assign_bed("VR-2", "P01-S1", user=NURSE)
+    with pytest.raises(
+        EntryError, match="monitor 'VR-2' of chair 'Chair 2' sends to the open session 'P01-S1'"
+    ):
+        chairs.check_in_session("P07", "Chair 2", PLAN, user=NURSE, at=AT)
+    assert chairs.session_for("VR-2") == "P01-S1"
+    assert chairs.patient_sessions("P07").empty

@@ -7,9 +7,10 @@ import streamlit as st
 
 from dashboard.core.analysis.baseline import session_baselines
 from dashboard.core.charts import session_figure
+from dashboard.core.live.discharge import evaluate_discharge
 from dashboard.core.live.overview import alert_history, chair_facts, infusion_state
 from dashboard.core.live.start_check import missing_readings, pre_infusion_values, start_limit_breaches
-from dashboard.ui import chair_tiles, data, identity, live, live_forms, tables
+from dashboard.ui import chair_tiles, data, discharge_view, identity, live, live_forms, tables
 
 st.title("Live session")
 chair_tiles.style()
@@ -71,6 +72,24 @@ def monitor() -> None:
     live_forms.events_table(events, timezone)
 
 
+@st.fragment(run_every=every)
+def recovery(user: str) -> None:
+    """After the infusion stops: the discharge checklist filling in from the data, then sign-off."""
+    snap = live.snapshot()
+    mine = snap.sessions["session_id"] == session_id
+    if not mine.any():
+        return
+    vitals, events = _rows(snap.vitals, snap.events)
+    baseline = session_baselines(vitals, snap.sessions.loc[mine], snap.protocol.baseline.window_min)
+    now = snap.clocks.get(session_id, snap.wall_now)
+    check = evaluate_discharge(vitals, events, baseline.iloc[0].to_dict() if len(baseline) else {},
+                               snap.protocol.discharge, now, timezone)  # fmt: skip
+    if check is None:
+        return
+    st.subheader("Recovery and discharge")
+    discharge_view.recovery_and_discharge(store, session_id, check, user, timezone)
+
+
 def _rows(*frames: pd.DataFrame) -> list[pd.DataFrame]:
     return [frame.loc[frame["session_id"] == session_id] for frame in frames]
 
@@ -95,6 +114,7 @@ if user is not None:
         for name in missing_readings(values, snap.protocol.start)
     ]
     live_forms.infusion_controls(store, session_id, state, user, start_problems)
+    recovery(user)
     st.subheader("Chart vitals by hand")
     live_forms.chart_vitals(store, session_id, user, timezone)
     st.subheader("Log a side effect, intervention or note")

@@ -5,9 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard.core.store import EntryError
 from dashboard.ui import live
 from tests.factories import device_alarm, monitored_vitals
-from tests.live_app import AUDIT, CHAIRS, LIVE_SESSION, open_app, start_chair, store_in, texts, widget
+from tests.live_app import (
+    AUDIT,
+    CHAIRS,
+    LIVE_SESSION,
+    add_reading,
+    open_app,
+    start_chair,
+    store_in,
+    texts,
+    widget,
+)
 
 
 @pytest.fixture
@@ -180,3 +191,51 @@ def test_vitals_within_the_start_limits_let_the_infusion_start_at_once(store):
     at = open_app(LIVE_SESSION, user="nurse.a")
     assert any("within the protocol's start limits" in s.value for s in at.success)
     assert not widget(at.button, "Start").disabled
+
+
+def in_recovery(store, weight_kg: float | None = 72.0, **values) -> None:
+    """Chair 1's infusion (0.5 mg/kg) stopped 70 min ago, monitored (``monitored_vitals``) throughout."""
+    now = pd.Timestamp.now(tz="UTC")
+    stop = now - pd.Timedelta(minutes=70)
+    store.start_session("S1", user="nurse.setup", chair="Chair 1", patient_id="P-S1", dose_mg_per_kg=0.5,
+                        weight_kg=weight_kg, infusion_start=stop - pd.Timedelta(minutes=40))  # fmt: skip
+    store.add_vitals(monitored_vitals("S1", now, 130, **values), user="monitor")
+    store.add_event("S1", stop, "infusion_stop", user="nurse.a")
+
+
+def test_the_discharge_checklist_fills_in_from_the_data_then_discharge_and_sign_off_lock_the_session(store):
+    in_recovery(store)
+    now = pd.Timestamp.now(tz="UTC")
+    store.add_event("S1", now, "dissociation", user="nurse.a", scale="CADSS-6", score=1)
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    assert any(s.value.startswith("Ready for discharge since") for s in at.success)
+    checklist = next(df.value for df in at.dataframe if "criterion" in df.value.columns)
+    assert checklist["state"].tolist() == ["✓ met"] * 5 + ["? by hand"] * 2
+    assert widget(at.button, "Discharge").disabled  # the by-hand criteria are not ticked
+    for box in at.checkbox:
+        if box.key and box.key.startswith("tick_"):
+            box.check()
+    at.run()
+    widget(at.button, "Discharge").click().run()
+    discharge = store.session_discharge("S1")
+    assert discharge["user"] == "nurse.a" and {c["state"] for c in discharge["criteria"]} == {"met"}
+    widget(at.button, "Sign off").click().run()
+    assert not at.exception
+    assert store.session_sign_off("S1")["user"] == "nurse.a" and store.active_sessions().empty
+    with pytest.raises(EntryError, match="addendum"):
+        store.add_event("S1", pd.Timestamp.now(tz="UTC"), "nausea", user="nurse.a")
+
+
+def test_an_unmet_criterion_needs_a_reason_and_a_missing_weight_blocks_sign_off(store):
+    in_recovery(store, weight_kg=None)
+    add_reading(store, "S1", sbp=172.0, dbp=95.0)
+    at = open_app(LIVE_SESSION, user="nurse.a")
+    checklist = next(df.value for df in at.dataframe if "criterion" in df.value.columns)
+    sbp = checklist.loc[checklist["criterion"] == "SBP back under 160 for 10 min"].iloc[0]
+    assert sbp["state"] == "✗ not yet" and sbp["reason"].startswith("not yet, 172 at ")
+    assert widget(at.button, "Discharge").disabled
+    at.text_input(key="discharge_reason").input("BP 172 is her usual; GP informed").run()
+    widget(at.button, "Discharge").click().run()
+    assert store.session_discharge("S1")["reason"] == "BP 172 is her usual; GP informed"
+    assert any("Cannot sign off yet: missing weight" in w.value for w in at.warning)
+    assert widget(at.button, "Sign off").disabled

@@ -105,6 +105,28 @@ class StartLimits(_Strict):
     spo2_min: float | None = Field(default=None, gt=0)
 
 
+class DischargeCriteria(_Strict):
+    """When a patient in recovery may go home (semantics in the default protocol's ``[discharge]``).
+
+    Vitals are "back" when within ``*_margin`` of the baseline or under the caution limit
+    (``*_max``), and not under ``*_min``, on every reading for ``stable_min`` minutes; a limit left
+    out is not checked. ``by_hand`` are what only staff can judge (ticked at discharge).
+    """
+
+    min_recovery_min: float = Field(default=0, ge=0)
+    stable_min: float = Field(default=0, ge=0)
+    sbp_max: float | None = Field(default=None, gt=0)
+    sbp_min: float | None = Field(default=None, gt=0)
+    sbp_margin: float | None = Field(default=None, ge=0)
+    dbp_max: float | None = Field(default=None, gt=0)
+    dbp_margin: float | None = Field(default=None, ge=0)
+    hr_max: float | None = Field(default=None, gt=0)
+    hr_min: float | None = Field(default=None, gt=0)
+    hr_margin: float | None = Field(default=None, ge=0)
+    cadss6_below: float | None = Field(default=None, gt=0)
+    by_hand: tuple[str, ...] = ()
+
+
 class Protocol(_Strict):
     """A validated alert protocol."""
 
@@ -113,6 +135,7 @@ class Protocol(_Strict):
     cuff: CuffSettings
     signal_loss: SignalLossSettings
     start: StartLimits = Field(default_factory=StartLimits)  # a TOML file without [start]: the shipped ones
+    discharge: DischargeCriteria = Field(default_factory=DischargeCriteria)  # likewise [discharge]
     rules: tuple[Rule, ...]
     overrides: dict[str, dict[str, float]] = Field(default_factory=dict)
 
@@ -167,7 +190,7 @@ class Protocol(_Strict):
             "",
             f"name = {_toml_value(self.name)}",
         ]
-        for table in ("baseline", "cuff", "signal_loss", "start"):
+        for table in ("baseline", "cuff", "signal_loss", "start", "discharge"):
             pairs = {
                 key: value for key, value in getattr(self, table).model_dump().items() if value is not None
             }
@@ -194,8 +217,9 @@ def load_protocol(source: str | Path | bytes | None = None) -> Protocol:
     except RecursionError:  # tomllib recurses per nesting level: "a = [[[[..." exhausts the stack
         raise ProtocolError(origin, ["not valid TOML: arrays or tables nested too deeply"]) from None
     data["rules"] = data.pop("rule", [])
-    if "start" not in data:  # a protocol written before start limits existed keeps the shipped ones
-        data["start"] = tomllib.loads(reference.text("protocol_default.toml"))["start"]
+    for table in ("start", "discharge"):  # a protocol written before these tables keeps the shipped ones
+        if table not in data:
+            data[table] = tomllib.loads(reference.text("protocol_default.toml"))[table]
     return _validate(data, origin)
 
 

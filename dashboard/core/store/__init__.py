@@ -11,7 +11,8 @@ Its modules, in the order data flows through them:
   ``audit_trail`` (protocol changes and the audit log), ``beds`` (bed and device
   assignments), ``monitors`` (readings held for monitors without a session, and attaching
   them), ``device_alarms`` (the monitors' own alarms), ``chair_rows`` (the clinic's chairs and their
-  monitors), ``check_in_rows`` (a session opened on a free chair), ``watched_files`` (how far each
+  monitors), ``check_in_rows`` (a session opened on a free chair), ``discharge_rows`` (a
+  session's discharge and sign-off, after which it is locked), ``watched_files`` (how far each
   watched file has been read);
 - ``repository``: ``Store``, composed of the mixins, and ``open_store``.
 """

@@ -23,6 +23,7 @@ from dashboard.core.store.store_base import (
     _insert_new,
     _new_id,
     _records,
+    _refuse_if_signed,
     _required,
 )
 from dashboard.core.vocabulary import canonical_events
@@ -61,8 +62,10 @@ class EventEntries(StoreBase):
         score: float | None = None,
         note: str | None = None,
         entry_id: str | None = None,
+        addendum_reason: str | None = None,
     ) -> str:
-        """Record a side effect, intervention or marker; returns its id."""
+        """Record a side effect, intervention or marker; returns its id. A signed session takes it
+        only as an addendum, with ``addendum_reason`` (kept as the entry's reason)."""
         row = {
             "session_id": session_id,
             "timestamp": timestamp,
@@ -72,8 +75,17 @@ class EventEntries(StoreBase):
             "scale": scale,
             "score": score,
             "note": note,
+            "reason": addendum_reason.strip() if addendum_reason and addendum_reason.strip() else None,
         }
         return self._insert_event(row, _required(user, "user"), entry_id, amends=None)
+
+    def add_addendum(
+        self, session_id: str, text: str, reason: str, user: str, entry_id: str | None = None
+    ) -> str:
+        """A note added later, with why (after sign-off, the only way to add to a session)."""
+        text, reason = _required(text, "text"), _required(reason, "reason")
+        return self.add_event(session_id, utcnow(), "note", user=user, note=text, addendum_reason=reason,
+                              entry_id=entry_id)  # fmt: skip
 
     def add_events(self, events: pd.DataFrame, *, user: str) -> list[str]:
         """Append canonical event rows in one transaction (feeds, imports); returns their ids."""
@@ -82,21 +94,31 @@ class EventEntries(StoreBase):
             return _insert_events(conn, events, user)
 
     def amend_event(
-        self, original_id: str, *, user: str, reason: str, entry_id: str | None = None, **changes
+        self,
+        original_id: str,
+        *,
+        user: str,
+        reason: str,
+        entry_id: str | None = None,
+        addendum: bool = False,
+        **changes,
     ) -> str:
         """Correct an entry: a new entry with ``changes`` applied, linked to ``original_id``.
 
         Only the latest version of an entry can be corrected; if someone corrected it first,
-        ``AlreadyAmendedError`` says who, so nothing is overwritten unseen.
+        ``AlreadyAmendedError`` says who, so nothing is overwritten unseen. In a signed session a
+        correction is an addendum (``addendum=True``; ``reason`` says why).
         """
         unknown = set(changes) - set(AMENDABLE)
         if unknown:
             raise EntryError(f"cannot amend {sorted(unknown)}; amendable fields are {list(AMENDABLE)}")
-        return self._amend(original_id, user, reason, entry_id, changes, retract=False)
+        return self._amend(original_id, user, reason, entry_id, changes, retract=False, addendum=addendum)
 
-    def retract_event(self, original_id: str, *, user: str, reason: str, entry_id: str | None = None) -> str:
+    def retract_event(
+        self, original_id: str, *, user: str, reason: str, entry_id: str | None = None, addendum: bool = False
+    ) -> str:
         """Withdraw an entry made in error (kept in the history, gone from the current view)."""
-        return self._amend(original_id, user, reason, entry_id, {}, retract=True)
+        return self._amend(original_id, user, reason, entry_id, {}, retract=True, addendum=addendum)
 
     def session_events(self, session_id: str, history: bool = False) -> pd.DataFrame:
         """The session's events in time order: current versions only, or with ``history``
@@ -112,10 +134,14 @@ class EventEntries(StoreBase):
         row = {**row, "id": entry_id, **(amends or {})}
         try:
             with self._write() as conn:
+                # an amendment is an addendum only when marked so; a new entry when it has a reason
+                late = (amends["reason"] if amends.get("addendum") else None) if amends else row.get("reason")
+                signed = _refuse_if_signed(conn, [row["session_id"]], "an entry or a correction", late)
                 inserted = _insert_new(conn, Event.__table__, _event_row(row, user))
                 if inserted:
-                    action = "event_amended" if amends else "event_added"
-                    detail = amends["reason"] if amends else None
+                    action = "event_amended" if amends else "addendum_added" if signed else "event_added"
+                    detail = amends["reason"] if amends else row.get("reason")
+                    detail = f"addendum: {detail}" if signed and amends else detail
                     _audit(conn, user, action, "event", entry_id, row["session_id"], detail)
         except IntegrityError as error:
             if amends:
@@ -124,7 +150,14 @@ class EventEntries(StoreBase):
         return entry_id
 
     def _amend(
-        self, original_id: str, user: str, reason: str, entry_id: str | None, changes: dict, retract: bool
+        self,
+        original_id: str,
+        user: str,
+        reason: str,
+        entry_id: str | None,
+        changes: dict,
+        retract: bool,
+        addendum: bool,
     ) -> str:
         user, reason = _required(user, "user"), _required(reason, "reason")
         with self.engine.connect() as conn:
@@ -132,7 +165,7 @@ class EventEntries(StoreBase):
         if original is None:
             raise EntryError(f"no event {original_id!r} to amend")
         row = {c: original[c] for c in ("session_id", *AMENDABLE)} | changes
-        link = {"amends": original_id, "reason": reason, "retracted": retract}
+        link = {"amends": original_id, "reason": reason, "retracted": retract, "addendum": addendum}
         return self._insert_event(row, user, entry_id, amends=link)
 
     def _raise_if_amended(self, original_id: str, error: IntegrityError) -> None:
@@ -149,6 +182,7 @@ def _insert_events(conn: Connection, events: pd.DataFrame, user: str) -> list[st
     if events.empty:
         return []
     rows = conform(events, EVENT_COLUMNS)
+    _refuse_if_signed(conn, rows["session_id"].unique().tolist(), "events")
     _ensure_sessions(conn, rows["session_id"].unique().tolist(), user)
     ids = [_new_id() for _ in range(len(rows))]
     records = [_event_row(record, user) for record in _records(rows.assign(id=ids), [*EVENT_COLUMNS, "id"])]

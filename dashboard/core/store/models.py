@@ -318,3 +318,34 @@ class ChairMonitor(Base):
 
     chair_row: Mapped[int] = mapped_column(ForeignKey("chairs.id"), primary_key=True)
     monitor_id: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+
+
+class Discharge(Base):
+    """A session's discharge (append-only, one per session): when, by whom, the criteria as they
+    stood (JSON: key, label, state, reason each), when they were first all met, and the reason
+    for discharging with a criterion unmet."""
+
+    __tablename__ = "discharges"
+    __table_args__ = (Index("ix_discharges_session", "session_id", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    criteria: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignOff(Base):
+    """The clinician's signature of a discharged session (append-only, one per session): from
+    then on the session is locked, and later entries are addenda with a reason."""
+
+    __tablename__ = "sign_offs"
+    __table_args__ = (Index("ix_sign_offs_session", "session_id", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)

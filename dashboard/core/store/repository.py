@@ -21,6 +21,7 @@ from dashboard.core.store.beds import Beds
 from dashboard.core.store.chair_rows import ChairRows
 from dashboard.core.store.check_in_rows import CheckInRows
 from dashboard.core.store.device_alarms import DeviceAlarms
+from dashboard.core.store.discharge_rows import DischargeRows
 from dashboard.core.store.engine import create_store_engine, database_url
 from dashboard.core.store.entries import EventEntries
 from dashboard.core.store.monitors import Monitors
@@ -47,6 +48,7 @@ class Store(
     DeviceAlarms,
     ChairRows,
     CheckInRows,
+    DischargeRows,
     WatchedFiles,
 ):
     """One database shared by every screen and feed; safe to share between threads."""

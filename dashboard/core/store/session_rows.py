@@ -22,6 +22,7 @@ from dashboard.core.store.store_base import (
     _audit,
     _insert_ignore,
     _records,
+    _refuse_if_signed,
     _required,
 )
 
@@ -88,21 +89,8 @@ class SessionRows(StoreBase):
         user = _required(user, "user")
         at = at or utcnow()
         with self._write() as conn:
-            sessions = Session.__table__
-            ended = conn.execute(
-                update(sessions)
-                .where(sessions.c.session_id == session_id, sessions.c.ended_at.is_(None))
-                .values(ended_at=at, ended_by=user)
-            )
-            if ended.rowcount != 1:
+            if not close_session(conn, session_id, user, at):
                 raise EntryError(f"session {session_id!r} is not open (unknown or already ended)")
-            episodes = AlertEpisode.__table__
-            conn.execute(
-                update(episodes)
-                .where(episodes.c.session_id == session_id, episodes.c.is_open)
-                .values(is_open=False, updated_at=at)
-            )
-            _audit(conn, user, "session_ended", "session", session_id, session_id, None)
 
     def sessions(self, active_only: bool = False) -> pd.DataFrame:
         """Sessions with when they started and ended and their latest sample, in one query.
@@ -141,9 +129,12 @@ class SessionRows(StoreBase):
         with self._write() as conn:
             return _insert_vitals(conn, vitals, user)
 
-    def add_charted_vitals(self, reading: pd.DataFrame, *, user: str, entry_id: str) -> bool:
+    def add_charted_vitals(
+        self, reading: pd.DataFrame, *, user: str, entry_id: str, addendum_reason: str | None = None
+    ) -> bool:
         """Store a reading charted by hand (``live.chairside.charted_reading``) as ``manual``,
-        audited; False if this form submission (``entry_id``) was stored already."""
+        audited; False if this form submission (``entry_id``) was stored already. A signed
+        session takes it only as an addendum, with ``addendum_reason``."""
         user, entry_id = _required(user, "user"), _required(entry_id, "entry id")
         rows = conform(reading, VITALS_COLUMNS)
         if len(rows) != 1 or rows["timestamp"].isna().any():
@@ -151,10 +142,13 @@ class SessionRows(StoreBase):
         record = _records(rows, VITALS_COLUMNS)[0]
         record |= {"user": user, "entered_at": utcnow(), "source": MANUAL, "entry_id": entry_id}
         with self._write() as conn:
+            addendum = _refuse_if_signed(conn, [record["session_id"]], "a charted reading", addendum_reason)
             statement = _insert_ignore(conn, Vitals.__table__, ["entry_id"]).returning(Vitals.id)
             if conn.execute(statement, record).first() is None:
                 return False
             given = ", ".join(f"{v} {record[v]:g}" for v in VITALS if record[v] is not None)
+            if addendum:
+                given += f"; addendum: {addendum_reason.strip()}"
             _audit(conn, user, "vitals_charted", "vitals", entry_id, record["session_id"], given)
         return True
 
@@ -192,12 +186,33 @@ class SessionRows(StoreBase):
         return self._frame(query.order_by(table.c.session_id, table.c.timestamp, table.c.id), VITALS_COLUMNS)
 
 
+def close_session(conn: Connection, session_id: str, user: str, at: datetime) -> bool:
+    """End an open session and close its alert episodes, audited; False if it was not open."""
+    sessions = Session.__table__
+    ended = conn.execute(
+        update(sessions)
+        .where(sessions.c.session_id == session_id, sessions.c.ended_at.is_(None))
+        .values(ended_at=at, ended_by=user)
+    )
+    if ended.rowcount != 1:
+        return False
+    episodes = AlertEpisode.__table__
+    conn.execute(
+        update(episodes)
+        .where(episodes.c.session_id == session_id, episodes.c.is_open)
+        .values(is_open=False, updated_at=at)
+    )
+    _audit(conn, user, "session_ended", "session", session_id, session_id, None)
+    return True
+
+
 def _insert_vitals(conn: Connection, vitals: pd.DataFrame, user: str) -> int:
     if vitals.empty:
         return 0
     rows = conform(vitals, VITALS_COLUMNS)
     if rows["timestamp"].isna().any():
         raise EntryError("vitals rows without a timestamp cannot be stored")
+    _refuse_if_signed(conn, rows["session_id"].unique().tolist(), "vitals")
     _ensure_sessions(conn, rows["session_id"].unique().tolist(), user)
     now = utcnow()
     records = _records(rows.assign(user=user, entered_at=now), [*VITALS_COLUMNS, "user", "entered_at"])

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, Table
+from sqlalchemy import Connection, Engine, Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.core.model import TIMESTAMP_DTYPE, conform
 from dashboard.core.store.engine import WRITE_OPTION
-from dashboard.core.store.models import AuditEntry, utcnow
+from dashboard.core.store.models import AuditEntry, Session, SignOff, utcnow
 
 # Store-only columns and their dtypes; model columns take the model's dtypes.
 _DTYPES: dict[str, str] = {
@@ -84,6 +84,32 @@ def _audit(
             "detail": detail,
         },
     )
+
+
+def _refuse_if_signed(
+    conn: Connection, session_ids: Sequence[str], what: str, addendum_reason: str | None = None
+) -> bool:
+    """Refuse ``what`` for a signed (locked) session unless it is an addendum with a reason, inside
+    the writer's transaction; True if a session is signed (the write is then an addendum).
+
+    The session rows are share-locked first, so a sign-off (which locks them for update) is
+    either committed before this looks, or waits until this write is committed.
+    """
+    ids = sorted(set(session_ids))
+    if not ids:
+        return False
+    conn.execute(select(Session.session_id).where(Session.session_id.in_(ids)).with_for_update(read=True))
+    signatures = select(SignOff.session_id, SignOff.user, SignOff.signed_at)
+    signed = conn.execute(signatures.where(SignOff.session_id.in_(ids)).limit(1)).first()
+    if signed is None:
+        return False
+    if addendum_reason is None or not addendum_reason.strip():
+        raise EntryError(
+            f"session {signed.session_id!r} was signed off by {signed.user} at "
+            f"{signed.signed_at:%Y-%m-%d %H:%M} UTC and is locked: {what} can only be added "
+            "as an addendum, with its reason"
+        )
+    return True
 
 
 def _dialect_insert(conn: Connection, table: Table):

@@ -239,3 +239,23 @@ def test_a_protocol_file_written_before_start_limits_keeps_the_shipped_ones():
 def test_start_limits_are_the_clinics_to_set_and_survive_export():
     text = load_protocol().to_toml().replace("sbp_max = 140", "sbp_max = 150")
     assert load_protocol(load_protocol(text).to_toml()).start.sbp_max == 150
+
+
+def test_the_default_protocol_has_discharge_criteria_and_older_files_keep_them():
+    discharge = load_protocol().discharge
+    assert (discharge.min_recovery_min, discharge.stable_min, discharge.sbp_max, discharge.cadss6_below) == (
+        60,
+        10,
+        160,
+        4,
+    )
+    assert discharge.by_hand == ("Alert and oriented", "Escort present to take the patient home")
+    text = load_protocol().to_toml()
+    without = text[: text.index("[discharge]")] + text[text.index("[[rule]]") :]
+    assert load_protocol(without).discharge == discharge
+
+
+def test_discharge_criteria_are_the_clinics_to_set_and_survive_export():
+    text = load_protocol().to_toml().replace("min_recovery_min = 60", "min_recovery_min = 80")
+    assert load_protocol(load_protocol(text).to_toml()).discharge.min_recovery_min == 80
+    assert "[discharge] field minutes" in _error(text.replace("min_recovery_min = 80", "minutes = 80"))

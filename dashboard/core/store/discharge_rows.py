@@ -1,0 +1,153 @@
+"""Discharge and sign-off: the end of a session's record, one append-only row of each.
+
+A discharge keeps the criteria as they stood when the patient left (``live.discharge`` judges
+them) and needs a reason when one was not met. The clinician's sign-off needs the session's
+required fields (dose, weight, discharge) and ends the session if still open; from then on the
+session is locked (``store_base._refuse_if_signed``, checked wherever entries are written) and
+later entries are addenda with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from dashboard.core.store.models import Discharge, Session, SignOff, utcnow
+from dashboard.core.store.session_rows import close_session
+from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _new_id, _required
+
+# The states of a discharge criterion (``live.discharge``); only MET needs no reason to go home.
+MET, NOT_MET, BY_HAND = "met", "not met", "to confirm by hand"
+CRITERION_STATES: tuple[str, ...] = (MET, NOT_MET, BY_HAND)
+
+
+class DischargeRows(StoreBase):
+    """Store mixin: a session's discharge and its sign-off."""
+
+    def discharge(
+        self,
+        session_id: str,
+        criteria: list[dict],
+        *,
+        user: str,
+        reason: str | None = None,
+        ready_at: datetime | None = None,
+        at: datetime | None = None,
+        entry_id: str | None = None,
+    ) -> str:
+        """Record that the patient left at ``at`` (default now) with the ``criteria`` as they stood
+        (dicts with ``label`` and ``state``) and ``ready_at``, the time they were first all met.
+
+        A criterion not met (or not confirmed by hand) needs the ``reason`` to discharge anyway.
+        A session is discharged once; a resubmitted form (same ``entry_id``) is recorded once.
+        """
+        user, entry_id = _required(user, "user"), entry_id or _new_id()
+        unmet = _unmet(criteria)
+        reason = (reason or "").strip() or None
+        if unmet and reason is None:
+            raise EntryError(f"a discharge with a criterion not met needs a reason ({'; '.join(unmet)})")
+        at = at or utcnow()
+        with self._write() as conn:
+            _locked_session(conn, session_id)
+            table = Discharge.__table__
+            earlier = conn.execute(select(table).where(table.c.session_id == session_id)).first()
+            if earlier is not None:
+                if earlier.id == entry_id:
+                    return entry_id
+                by = f"{earlier.user} at {earlier.at:%H:%M} UTC"
+                raise EntryError(f"session {session_id!r} was already discharged by {by}")
+            criteria_text = json.dumps(criteria, ensure_ascii=False)
+            row = {"id": entry_id, "session_id": session_id, "at": at, "ready_at": ready_at, "user": user,
+                   "criteria": criteria_text, "reason": reason, "entered_at": utcnow()}  # fmt: skip
+            conn.execute(Discharge.__table__.insert(), row)
+            detail = f"not met: {'; '.join(unmet)}; reason: {reason}" if unmet else "all criteria met"
+            _audit(conn, user, "session_discharged", "discharge", entry_id, session_id, detail)
+        return entry_id
+
+    def session_discharge(self, session_id: str) -> dict | None:
+        """The session's discharge (``criteria`` as a list of dicts), None if not discharged."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(Discharge.__table__).where(Discharge.session_id == session_id))
+                .mappings()
+                .first()
+            )
+        return None if row is None else {**row, "criteria": json.loads(row["criteria"])}
+
+    def missing_for_sign_off(self, session_id: str) -> list[str]:
+        """What the session lacks before it can be signed (dose, weight, discharge), in that order."""
+        with self.engine.connect() as conn:
+            return _missing(conn, session_id)
+
+    def sign_off(self, session_id: str, *, user: str, at: datetime | None = None) -> str:
+        """The clinician signs the discharged session: it is ended if still open and locked from
+        now on. Refused, naming what is missing, while a required field is empty."""
+        user, at = _required(user, "user"), at or utcnow()
+        with self._write() as conn:
+            _locked_session(conn, session_id)
+            signed = self._signature(conn, session_id)
+            if signed is not None:
+                raise EntryError(f"session {session_id!r} was already signed off by {signed['user']}")
+            missing = _missing(conn, session_id)
+            if missing:
+                raise EntryError(f"session {session_id!r} cannot be signed yet: missing {', '.join(missing)}")
+            entry_id = _new_id()
+            conn.execute(SignOff.__table__.insert(), {"id": entry_id, "session_id": session_id, "user": user,
+                                                      "signed_at": at})  # fmt: skip
+            close_session(conn, session_id, user, at)
+            _audit(conn, user, "session_signed", "sign_off", entry_id, session_id, None)
+        return entry_id
+
+    def session_sign_off(self, session_id: str) -> dict | None:
+        """Who signed the session off and when, None while it is not signed."""
+        with self.engine.connect() as conn:
+            return self._signature(conn, session_id)
+
+    @staticmethod
+    def _signature(conn: Connection, session_id: str) -> dict | None:
+        row = (
+            conn.execute(select(SignOff.__table__).where(SignOff.session_id == session_id)).mappings().first()
+        )
+        return None if row is None else dict(row)
+
+
+def _locked_session(conn: Connection, session_id: str) -> None:
+    """Lock the session row for update (a writer to it waits until this commits); refuse an unknown one."""
+    found = conn.execute(
+        select(Session.session_id).where(Session.session_id == session_id).with_for_update()
+    ).first()
+    if found is None:
+        raise EntryError(f"unknown session {session_id!r}")
+
+
+def _missing(conn: Connection, session_id: str) -> list[str]:
+    row = conn.execute(
+        select(Session.dose_mg_per_kg, Session.total_dose_mg, Session.weight_kg).where(
+            Session.session_id == session_id
+        )
+    ).first()
+    if row is None:
+        raise EntryError(f"unknown session {session_id!r}")
+    discharged = conn.execute(select(Discharge.id).where(Discharge.session_id == session_id)).first()
+    missing = {
+        "dose": row.dose_mg_per_kg is None and row.total_dose_mg is None,
+        "weight": row.weight_kg is None,
+        "discharge": discharged is None,
+    }
+    return [field for field, absent in missing.items() if absent]
+
+
+def _unmet(criteria: list[dict]) -> list[str]:
+    """The labels of the criteria not met; refuses a list that is not criteria."""
+    if not criteria:
+        raise EntryError("a discharge records its criteria; none were given")
+    for criterion in criteria:
+        if (
+            not isinstance(criterion, dict)
+            or criterion.get("state") not in CRITERION_STATES
+            or not criterion.get("label")
+        ):
+            raise EntryError(f"a criterion needs a label and a state, one of {', '.join(CRITERION_STATES)}")
+    return [str(c["label"]) for c in criteria if c["state"] != MET]

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.analysis.alerts import detect_alerts, still_sounding
+from dashboard.core.analysis.baseline import session_baselines
 from dashboard.core.analysis.protocol import CuffSettings, Protocol
 from dashboard.core.analysis.session_arrays import SessionArrays, session_arrays
+from dashboard.core.live.discharge import evaluate_discharge
 from dashboard.core.model import PRIORITIES, TIMESTAMP_DTYPE, vitals_table
 from dashboard.core.vocabulary import vocabulary
 
@@ -35,6 +37,7 @@ NOT_STARTED = "not started"
 # The phase a tile names: the pump's state, except before the start (the patient is checked in)
 # and after the stop (recovery, until discharge ends the session).
 PHASES: dict[str, str] = {NOT_STARTED: "checked in", "stopped": "recovery"}
+READY = "ready for discharge"  # recovery with every discharge criterion judged from the data met
 NO_ALERT = "none"
 _RANK: dict[str, int] = {priority: rank for rank, priority in enumerate((*PRIORITIES, NO_ALERT))}
 TILE_VITALS: tuple[str, ...] = ("hr", "spo2", "sbp")  # sbp stands for the cuff reading (SBP/DBP)
@@ -45,7 +48,7 @@ FACT_COLUMNS: tuple[str, ...] = (
     "patient_id",
     "clock",  # the session's "now" (see the module docstring)
     "infusion_state",
-    "phase",  # checked in | infusing | infusing, rate reduced | paused | recovery
+    "phase",  # checked in | infusing | infusing, rate reduced | paused | recovery | ready for discharge
     "chair_min",  # since check-in (the session's start)
     "elapsed_min",  # since infusion start (NaN before it); to the stop once stopped
     "planned_minutes",
@@ -216,6 +219,7 @@ def chair_facts(
     facts["clock"] = clock
     facts["infusion_state"] = infusion_state(info, events, clock)
     facts["phase"] = facts["infusion_state"].replace(PHASES)
+    facts.loc[_ready_for_discharge(info, vitals, events, clock, protocol), "phase"] = READY
     checked_in = info.reindex(columns=["started_at"])["started_at"].astype(TIMESTAMP_DTYPE)
     facts["chair_min"] = _minutes(clock - checked_in)
     start, end = info["infusion_start"], info["infusion_end"]
@@ -236,6 +240,29 @@ def chair_facts(
     facts["sbp_stale"] = clock > overdue  # before the first reading: "no reading", stale once overdue
     facts = facts.join(_latest_side_effect(events))
     return _by_urgency(facts.rename_axis("session_id").reset_index(), open_alerts)[list(FACT_COLUMNS)]
+
+
+def _ready_for_discharge(
+    info: pd.DataFrame, vitals: pd.DataFrame, events: pd.DataFrame, clock: pd.Series, protocol: Protocol
+) -> list[str]:
+    """The sessions in recovery whose discharge criteria judged from the data are all met now
+    (``live.discharge``); judged only for sessions whose infusion has stopped."""
+    stopped = events.loc[events["event"] == "infusion_stop", "session_id"].unique()
+    recovering = info.loc[info.index.isin(stopped)]
+    if recovering.empty:
+        return []
+    baselines = session_baselines(vitals, recovering.reset_index(), protocol.baseline.window_min)
+    ready = []
+    for session_id in recovering.index:
+        own = vitals["session_id"] == session_id
+        base = baselines.loc[session_id].to_dict() if session_id in baselines.index else {}
+        check = evaluate_discharge(
+            vitals.loc[own], events.loc[events["session_id"] == session_id], base, protocol.discharge,
+            clock[session_id],
+        )  # fmt: skip
+        if check is not None and check.ready:
+            ready.append(session_id)
+    return ready
 
 
 def infusion_state(sessions: pd.DataFrame, events: pd.DataFrame, clocks: pd.Series) -> pd.Series:

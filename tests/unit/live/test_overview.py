@@ -326,3 +326,19 @@ def test_a_tile_names_the_phase_from_check_in_to_recovery_and_the_time_in_the_ch
     assert facts.loc[["A", "B", "C"], "phase"].tolist() == ["checked in", "infusing", "recovery"]
     assert facts.loc["A", "chair_min"] == 12 and facts.loc["B", "chair_min"] == 50
     assert pd.isna(facts.loc["C", "chair_min"])  # a session without its check-in time says nothing
+
+
+def test_recovery_turns_ready_for_discharge_once_the_criteria_judged_from_the_data_are_met():
+    """Default protocol: 60 min of recovery and SBP, DBP and HR back for 10 min."""
+    long_ago, just_now = NOW - pd.Timedelta(minutes=70), NOW - pd.Timedelta(minutes=5)
+    rows = [
+        session("R", "Chair 1", started_min_ago=110, infusion_end=long_ago),
+        session("S", "Chair 2", started_min_ago=45, infusion_end=just_now),
+    ]
+    frame = pd.concat([vitals("R", minutes=120), vitals("S", minutes=60)], ignore_index=True)
+    stops = events(
+        {"session_id": "R", "timestamp": long_ago, "event": "infusion_stop", "category": "infusion_marker"},
+        {"session_id": "S", "timestamp": just_now, "event": "infusion_stop", "category": "infusion_marker"},
+    )
+    facts = facts_for(rows, frame, stops)
+    assert facts.loc[["R", "S"], "phase"].tolist() == ["ready for discharge", "recovery"]

@@ -69,8 +69,8 @@ def _check_in(store: Store, chair: str, n: int, user: str, on_checked_in: Callab
     history = patient_history(store, pending["patient_id"])
     st.markdown(f"**{plain(pending['patient_id'])}** on {plain(chair)}")
     st.markdown("  \n".join(plain(line) for line in [*plan_lines(plan), *history_lines(history)]))
-    confirm, change = st.columns(2)
-    if confirm.button("Confirm check-in", key=f"confirm-{n}", type="primary"):
+    confirm, change = st.columns([3, 2])  # "Confirm check-in" must read whole on a tile a third wide
+    if confirm.button("Confirm check-in", key=f"confirm-{n}", type="primary", width="stretch"):
         try:
             done = check_in(store, pending["patient_id"], chair, user=user, **_plan_inputs(pending))
         except EntryError as error:
@@ -78,7 +78,13 @@ def _check_in(store: Store, chair: str, n: int, user: str, on_checked_in: Callab
             return
         st.session_state.pop(PENDING + chair, None)
         on_checked_in(done.session_id)
-    change.button("Change", key=f"change-{n}", on_click=st.session_state.pop, args=(PENDING + chair, None))
+    change.button(
+        "Change",
+        key=f"change-{n}",
+        on_click=st.session_state.pop,
+        args=(PENDING + chair, None),
+        width="stretch",
+    )
 
 
 def _check_in_form(chair: str, n: int) -> None:

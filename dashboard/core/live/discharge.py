@@ -115,7 +115,7 @@ def _recovery_time(
         met = Criterion("recovery_time", label, MET, f"yes, since {_clock(due, tz)}", due)
         return met, pd.Series([False, True], index=pd.DatetimeIndex([stopped, due]))
     so_far = (now - stopped) / pd.Timedelta(minutes=1)
-    reason = f"not yet, {max(so_far, 0):.0f} min (from {_clock(due, tz)})"
+    reason = f"not yet, {max(so_far, 0):.0f} of {criteria.min_recovery_min:g} min; met at {_clock(due, tz)}"
     return Criterion("recovery_time", label, NOT_MET, reason), pd.Series(
         [False], index=pd.DatetimeIndex([stopped])
     )

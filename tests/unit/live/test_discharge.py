@@ -73,7 +73,7 @@ def test_a_pressure_under_the_low_limit_is_not_back():
 def test_recovery_time_counts_from_the_stop():
     early = by_key(judged(cuff((0, 130, 80)), stopped(), 25))["recovery_time"]
     assert early.label == "60 min in recovery since the infusion stopped at 09:40"
-    assert (early.state, early.reason) == (NOT_MET, "not yet, 25 min (from 10:40)")
+    assert (early.state, early.reason) == (NOT_MET, "not yet, 25 of 60 min; met at 10:40")
     assert by_key(judged(cuff((0, 130, 80)), stopped(), 60))["recovery_time"].state == MET
 
 

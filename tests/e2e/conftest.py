@@ -14,7 +14,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, StreamlitServer, in_ci, missing, running_app
+from dashboard.core.settings import SQLITE_FILE
+from dashboard.core.store import open_store
+from tests.e2e.harness import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    StreamlitServer,
+    free_port,
+    in_ci,
+    missing,
+    running_app,
+    running_command,
+)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -40,6 +51,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer
     root = tmp_path_factory.mktemp("e2e")
     with running_app(root / "data", root / "streamlit.log") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def store(server):
+    """The app's store; every session left live is ended afterwards, so that later visitors of the
+    app land on the Review page again."""
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    with open_store(f"sqlite:///{server.data_dir / SQLITE_FILE}") as store:
+        yield store
+        for session_id in store.active_sessions()["session_id"]:
+            store.end_session(session_id, user="e2e teardown")
+
+
+@pytest.fixture(scope="module")
+def hl7_listener(server, tmp_path_factory):
+    """``python -m dashboard hl7-listen`` on a free loopback port, writing to the app's store."""
+    port, log = free_port(), tmp_path_factory.mktemp("hl7") / "hl7.log"
+    args = ["hl7-listen", "--port", str(port), "--database", f"sqlite:///{server.data_dir / SQLITE_FILE}"]
+    with running_command(args, "listening for HL7", server.data_dir, log):
+        yield port
 
 
 # Module scope: Playwright's sync API keeps an event loop running in the main thread until it

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,6 +27,9 @@ try:
 except ImportError:  # the e2e conftest skips every browser test with the reason (fails in CI)
     Locator = Page = expect = None
 
+from dashboard.core.charts import PRIORITY_COLOURS
+from dashboard.ui.live import REFRESH_S
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -38,6 +42,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 LOAD_TIMEOUT_MS = 60_000  # a first visit imports pandas/plotly and analyses the sample cohort
+ONE_REFRESH_MS = 1.5 * REFRESH_S * 1000  # the live pages' next fragment tick, plus the time to draw it
 START_TIMEOUT_S = 60
 
 
@@ -204,3 +209,30 @@ def grid_rows(grid: Locator) -> list[list[str]]:
     grid.scroll_into_view_if_needed()
     expect(grid.locator("[data-testid^='glide-cell-']").first).to_be_attached()
     return [row.locator("td").all_inner_texts() for row in grid.locator("tbody tr").all()]
+
+
+def rgb(hex_colour: str) -> str:
+    """A ``#rrggbb`` colour as the browser's computed style gives it."""
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+HIGH = rgb(PRIORITY_COLOURS["high"])  # a chair tile in high-priority alarm
+
+
+def tile(page: Page, chair: str, priority: str = "") -> Locator:
+    """A chair's tile (its container key names its colour: tile-high-N, tile-none-N, ...).
+
+    While a refresh redraws the tiles in a new order, the old tile lingers (stale) until the run
+    ends: a tile is only looked for among the current ones.
+    """
+    fresh = page.locator("[data-testid='stElementContainer'][data-stale='false']")
+    return page.locator(f"div[class*='st-key-tile-{priority}']").filter(has_text=chair).filter(has=fresh)
+
+
+def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
+    """Pick an option of a select box by typing it, as a user does."""
+    name = page.get_by_test_id("stWidgetLabel").filter(has_text=re.compile(f"^{re.escape(label)}$"))
+    (within or page).get_by_test_id("stSelectbox").filter(has=name).click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")

@@ -7,42 +7,23 @@ sample sessions on other chairs.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from hl7.client import MLLPClient
 
-from dashboard.core.charts import PRIORITY_COLOURS
-from dashboard.core.settings import SQLITE_FILE
-from dashboard.core.store import open_store
-from dashboard.ui.live import REFRESH_S
-from tests.e2e.harness import expect, free_port, open_app, running_command, wait_until_idle
+from tests.e2e.harness import (
+    HIGH,
+    ONE_REFRESH_MS,
+    choose,
+    expect,
+    open_app,
+    running_command,
+    tile,
+    wait_until_idle,
+)
 from tests.factories import alarm_message
 from tests.live_app import add_reading, start_chair
 
 pytestmark = pytest.mark.e2e
-
-ONE_REFRESH_MS = 1.5 * REFRESH_S * 1000  # the next fragment tick, plus the time to draw it
-
-
-def rgb(hex_colour: str) -> str:
-    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgb({red}, {green}, {blue})"
-
-
-HIGH = rgb(PRIORITY_COLOURS["high"])
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    """The app's store; every session left live is ended afterwards, so that later visitors of the
-    app land on the Review page again."""
-    Path(server.data_dir).mkdir(parents=True, exist_ok=True)
-    with open_store(f"sqlite:///{server.data_dir / SQLITE_FILE}") as store:
-        yield store
-        for session_id in store.active_sessions()["session_id"]:
-            store.end_session(session_id, user="e2e teardown")
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +34,6 @@ def feed(server, store, tmp_path_factory):
         ["feed", "--speed", "10", "--chairs", "2"], "sessions started 2", server.data_dir, log
     ) as feed:
         yield feed
-
-
-def tile(page, chair: str, priority: str = ""):
-    """A chair's tile (its container key names its colour: tile-high-N, tile-none-N, ...).
-
-    While a refresh redraws the tiles in a new order, the old tile lingers (stale) until the run
-    ends: a tile is only looked for among the current ones.
-    """
-    fresh = page.locator("[data-testid='stElementContainer'][data-stale='false']")
-    return page.locator(f"div[class*='st-key-tile-{priority}']").filter(has_text=chair).filter(has=fresh)
 
 
 def test_reading_past_a_critical_limit_turns_the_chair_red_within_one_refresh(page, server, store, feed):
@@ -77,14 +48,6 @@ def test_reading_past_a_critical_limit_turns_the_chair_red_within_one_refresh(pa
     expect(red).to_have_css("background-color", HIGH, timeout=ONE_REFRESH_MS)
     expect(red).to_contain_text("HIGH Systolic BP 200")
     assert feed.poll() is None  # the feed kept running alongside
-
-
-def choose(page, label: str, option: str, within=None) -> None:
-    """Pick an option of a select box by typing it, as a user does."""
-    name = page.get_by_test_id("stWidgetLabel").filter(has_text=re.compile(f"^{re.escape(label)}$"))
-    (within or page).get_by_test_id("stSelectbox").filter(has=name).click()
-    page.keyboard.type(option)
-    page.keyboard.press("Enter")
 
 
 def shows_entry(page, chair: str, note: str) -> None:
@@ -118,15 +81,6 @@ def test_side_effect_logged_in_the_form_survives_a_reload_and_shows_in_a_second_
     open_app(other, server.url, "Live session", "Live session")
     choose(other, "Chair", "Chair Log")
     shows_entry(other, "Chair Log", note)
-
-
-@pytest.fixture(scope="module")
-def hl7_listener(server, tmp_path_factory):
-    """``python -m dashboard hl7-listen`` on a free loopback port, writing to the app's store."""
-    port, log = free_port(), tmp_path_factory.mktemp("hl7") / "hl7.log"
-    args = ["hl7-listen", "--port", str(port), "--database", f"sqlite:///{server.data_dir / SQLITE_FILE}"]
-    with running_command(args, "listening for HL7", server.data_dir, log):
-        yield port
 
 
 def test_a_monitors_pcd04_alarm_sent_over_mllp_shows_on_its_chair_tile(page, server, store, hl7_listener):

@@ -109,9 +109,10 @@ if user is not None:
     state = infusion_state(session_row, events, clock).iloc[0]
     snap = live.snapshot()
     values = pre_infusion_values(snap.vitals, session_id, pd.Timestamp.now(tz="UTC"), snap.protocol)
-    start_problems = start_limit_breaches(values, snap.protocol.start) + [
+    limits = snap.protocol.start_for(_or_none(session_row["patient_id"].iloc[0]))
+    start_problems = start_limit_breaches(values, limits) + [
         f"no {name} reading in the last {snap.protocol.baseline.window_min:g} min"
-        for name in missing_readings(values, snap.protocol.start)
+        for name in missing_readings(values, limits)
     ]
     live_forms.infusion_controls(store, session_id, state, user, start_problems)
     recovery(user)

@@ -91,6 +91,9 @@ class SignalLossSettings(_Strict):
     priority: Priority = "medium"
 
 
+START_OVERRIDE = "start_"  # an override key naming a start limit: ``start_sbp_max``
+
+
 class StartLimits(_Strict):
     """Pre-infusion vitals outside which an infusion starts only with a recorded reason.
 
@@ -142,11 +145,13 @@ class Protocol(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
         problems = _duplicate_ids(self.rules) + _ordering_problems(self.rules, prefix="")
-        known = {rule.id for rule in self.rules}
+        known = {rule.id for rule in self.rules} | {
+            START_OVERRIDE + name for name in StartLimits.model_fields
+        }
         for patient, limits in self.overrides.items():
             unknown = sorted(set(limits) - known)
             problems += [
-                f"overrides {patient}: {rule_id} is not a rule of this protocol; "
+                f"overrides {patient}: {rule_id} is not a rule or start limit of this protocol; "
                 f"expected one of {', '.join(sorted(known))}"
                 for rule_id in unknown
             ]
@@ -155,6 +160,16 @@ class Protocol(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def start_for(self, patient_id: str | None) -> StartLimits:
+        """The start limits with this patient's overrides (``start_sbp_max = 150``) applied."""
+        limits = self.overrides.get(patient_id, {}) if patient_id is not None else {}
+        own = {
+            key.removeprefix(START_OVERRIDE): value
+            for key, value in limits.items()
+            if key.startswith(START_OVERRIDE)
+        }
+        return self.start.model_copy(update=own)
 
     def rules_for(self, patient_id: str | None) -> list[Rule]:
         """The rules with this patient's overridden limits applied."""

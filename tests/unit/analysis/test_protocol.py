@@ -108,7 +108,7 @@ INVALID = [
     ),
     pytest.param(
         _edited('[overrides."P003"]\nsbp_hihg_caution = 170'),
-        "overrides P003: sbp_hihg_caution is not a rule of this protocol",
+        "overrides P003: sbp_hihg_caution is not a rule or start limit of this protocol",
         id="override-unknown-rule",
     ),
     pytest.param(
@@ -259,3 +259,17 @@ def test_discharge_criteria_are_the_clinics_to_set_and_survive_export():
     text = load_protocol().to_toml().replace("min_recovery_min = 60", "min_recovery_min = 80")
     assert load_protocol(load_protocol(text).to_toml()).discharge.min_recovery_min == 80
     assert "[discharge] field minutes" in _error(text.replace("min_recovery_min = 80", "minutes = 80"))
+
+
+def test_a_patients_own_start_limit_overrides_the_clinics():
+    text = load_protocol().to_toml() + '\n[overrides."P07"]\nstart_sbp_max = 150\nsbp_high_caution = 165\n'
+    protocol = load_protocol(text)
+    assert protocol.start_for("P07").sbp_max == 150 and protocol.start_for("P08").sbp_max == 140
+    assert protocol.start_for("P07").dbp_max == 90  # the others stay the clinic's
+    assert load_protocol(protocol.to_toml()).start_for("P07").sbp_max == 150
+
+
+def test_an_override_naming_no_rule_or_start_limit_is_refused_with_what_is_known():
+    text = load_protocol().to_toml() + '\n[overrides."P07"]\nstart_sbp_maximum = 150\n'
+    with pytest.raises(ProtocolError, match="start_sbp_maximum is not a rule or start limit"):
+        load_protocol(text)

@@ -184,10 +184,22 @@ def open_app(page: Page, url: str, link: str, title: str) -> None:
         go_to(page, link, title)
 
 
-def go_to(page: Page, link: str, title: str) -> None:
-    """Follow a sidebar link, as a user does (keeps the browser session and its uploads)."""
-    page.get_by_test_id("stSidebarNavLink").filter(has_text=link).click()
-    expect(page.locator("h1").first).to_have_text(title, timeout=LOAD_TIMEOUT_MS)
+def go_to(page: Page, link: str, title: str, tries: int = 3) -> None:
+    """Follow a sidebar link, as a user does (keeps the browser session and its uploads).
+
+    A click that lands while the page reruns itself (after a button's ``st.rerun``) can be lost,
+    as it can for a user, who clicks again: so does this, up to ``tries`` times.
+    """
+    heading = page.locator("h1").first
+    for attempt in range(1, tries + 1):
+        wait_until_idle(page)
+        page.get_by_test_id("stSidebarNavLink").filter(has_text=link).click()
+        try:
+            expect(heading).to_have_text(title, timeout=LOAD_TIMEOUT_MS // tries)
+            break
+        except AssertionError:
+            if attempt == tries:
+                raise
     wait_until_idle(page)
 
 

@@ -24,6 +24,7 @@ pages = st.navigation(
         "Live": [
             st.Page("app_pages/chairs.py", title="Chairs", icon=":material/grid_view:", default=chairs_first),
             st.Page("app_pages/live_session.py", title="Live session", icon=":material/ecg_heart:"),
+            st.Page("app_pages/sign_off.py", title="Sign-off", icon=":material/signature:"),
             st.Page("app_pages/audit.py", title="Audit log", icon=":material/history:"),
             st.Page("app_pages/clinic_setup.py", title="Clinic setup", icon=":material/chair:"),
         ],

@@ -10,7 +10,7 @@ from dashboard.core.charts import session_figure
 from dashboard.core.live.discharge import evaluate_discharge
 from dashboard.core.live.overview import alert_history, chair_facts, infusion_state
 from dashboard.core.live.start_check import missing_readings, pre_infusion_values, start_limit_breaches
-from dashboard.ui import chair_tiles, data, discharge_view, identity, live, live_forms, tables
+from dashboard.ui import chair_tiles, data, discharge_view, identity, live, live_forms, plan_form, tables
 
 st.title("Live session")
 chair_tiles.style()
@@ -125,5 +125,8 @@ if user is not None:
     live_forms.acknowledge(store, open_now.loc[open_now["session_id"] == session_id], user)
     with st.expander("Correct or withdraw an entry", icon=":material/edit_note:"):
         live_forms.correct(store, events, user, timezone)
+    with st.expander("Dose plan", icon=":material/vaccines:"):
+        plan_form.dose_plan_form(store, session_id, user, key="live")
     with st.expander("End this session", icon=":material/logout:"):
-        live_forms.end_session(store, session_id, user)
+        discharged = store.session_discharge(session_id) is not None
+        live_forms.end_session(store, session_id, user, discharged=discharged)

@@ -27,6 +27,7 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     start.add_argument("--indication", help="e.g. TRD")
     end = actions.add_parser("end", help="end an open session")
     end.add_argument("session_id", metavar="ID")
+    end.add_argument("--reason", help="why a checked-in session ends without a discharge (then required)")
     add_store_options(start, end, user="who does it (kept in the audit log)")
     start.set_defaults(run=run_session_start)
     end.set_defaults(run=run_session_end)
@@ -52,4 +53,8 @@ def run_session_start(args: argparse.Namespace) -> int:
 
 def run_session_end(args: argparse.Namespace) -> int:
     done = f"session {args.session_id} ended"
-    return act(args.database, lambda store: store.end_session(args.session_id, user=args.user), done)
+    return act(
+        args.database,
+        lambda store: store.end_session(args.session_id, user=args.user, reason=args.reason),
+        done,
+    )

@@ -69,6 +69,9 @@ def _check_in(store: Store, chair: str, n: int, user: str, on_checked_in: Callab
     history = patient_history(store, pending["patient_id"])
     st.markdown(f"**{plain(pending['patient_id'])}** on {plain(chair)}")
     st.markdown("  \n".join(plain(line) for line in [*plan_lines(plan), *history_lines(history)]))
+    if pending["weight_kg"] is None and history.last_weight_kg is not None:  # pre-filled from the course
+        st.button(f"Use last weight ({history.last_weight_kg:g} kg)", key=f"last-weight-{n}",
+                  on_click=pending.update, kwargs={"weight_kg": history.last_weight_kg})  # fmt: skip
     confirm, change = st.columns([3, 2])  # "Confirm check-in" must read whole on a tile a third wide
     if confirm.button("Confirm check-in", key=f"confirm-{n}", type="primary", width="stretch"):
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.live.discharge import DischargeCheck, confirmed, records, unmet
+from dashboard.core.live.discharge import Criterion, DischargeCheck, confirmed, records, unmet
 from dashboard.core.store import EntryError, Store
 from dashboard.core.store.discharge_rows import BY_HAND, MET, NOT_MET
 from dashboard.ui.components import plain
@@ -33,13 +33,15 @@ def recovery_and_discharge(
         _discharged(discharge, timezone)
         sign_off(store, session_id, user)
         return
-    checklist(check, timezone)
+    table = st.container()  # drawn above the ticks, with them applied
     ticked = {
         c.key
         for c in check.criteria
         if c.state == BY_HAND and st.checkbox(plain(c.label), key=f"tick_{c.key}")
     }
     criteria = confirmed(check, ticked)
+    with table:
+        checklist(check, criteria, timezone)
     missing = unmet(criteria)
     reason = ""
     if missing:
@@ -59,8 +61,9 @@ def recovery_and_discharge(
         recorded("discharge", "Discharge recorded")
 
 
-def checklist(check: DischargeCheck, timezone: str) -> None:
-    """Each criterion with its state and reason, and when the patient was ready by the data."""
+def checklist(check: DischargeCheck, criteria: tuple[Criterion, ...], timezone: str) -> None:
+    """Each criterion with its state and reason (``criteria``: those ticked by hand confirmed), and
+    when the patient was ready by the data."""
     if check.ready:
         st.success(f"Ready for discharge since {_clock(check.ready_at, timezone)} (by the data; "
                    "confirm the rest by hand)", icon=":material/check_circle:")  # fmt: skip
@@ -69,8 +72,8 @@ def checklist(check: DischargeCheck, timezone: str) -> None:
     else:
         st.info("Not ready for discharge yet.", icon=":material/hourglass_top:")
     rows = pd.DataFrame(
-        {"state": [MARKS[c.state] for c in check.criteria], "criterion": [c.label for c in check.criteria],
-         "reason": [c.reason for c in check.criteria]}
+        {"state": [MARKS[c.state] for c in criteria], "criterion": [c.label for c in criteria],
+         "reason": [c.reason for c in criteria]}
     )  # fmt: skip
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "state": "State", "criterion": st.column_config.TextColumn("Criterion", width="large"),

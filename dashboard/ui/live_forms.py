@@ -187,10 +187,25 @@ def correct(store: Store, events: pd.DataFrame, user: str, timezone: str) -> Non
     recorded("correct", "Entry withdrawn" if retract else "Correction saved")
 
 
-def end_session(store: Store, session_id: str, user: str) -> None:
+def end_session(store: Store, session_id: str, user: str, discharged: bool) -> None:
+    """End the session (it leaves the board). A discharged one is ended by its sign-off; ending
+    one before its discharge (sent to the emergency department, infusion abandoned) needs why."""
+    if discharged:
+        st.caption("Discharged: signing it off (here or on the Sign-off page) ends it.")
+    else:
+        st.caption("Without a discharge, say why it ends: it then waits on the Sign-off page.")
+    reason = (
+        ""
+        if discharged
+        else st.text_input("Why it ends without a discharge", max_chars=300, key="end_reason")
+    )
     sure = st.checkbox("The patient has left the chair; end this session", key="end_confirm")
     if st.button("End session", disabled=not sure, type="primary", icon=":material/logout:"):
-        store.end_session(session_id, user=user)
+        try:
+            store.end_session(session_id, user=user, reason=reason)
+        except EntryError as error:
+            st.error(plain(error), icon=":material/error:")
+            return
         st.session_state.pop("end_confirm", None)
         recorded("end", "Session ended")
 

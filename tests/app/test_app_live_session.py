@@ -216,6 +216,8 @@ def test_the_discharge_checklist_fills_in_from_the_data_then_discharge_and_sign_
         if box.key and box.key.startswith("tick_"):
             box.check()
     at.run()
+    checklist = next(df.value for df in at.dataframe if "criterion" in df.value.columns)
+    assert checklist["state"].tolist() == ["✓ met"] * 7  # the ticks show in the checklist at once
     widget(at.button, "Discharge").click().run()
     discharge = store.session_discharge("S1")
     assert discharge["user"] == "nurse.a" and {c["state"] for c in discharge["criteria"]} == {"met"}
@@ -239,3 +241,7 @@ def test_an_unmet_criterion_needs_a_reason_and_a_missing_weight_blocks_sign_off(
     assert store.session_discharge("S1")["reason"] == "BP 172 is her usual; GP informed"
     assert any("Cannot sign off yet: missing weight" in w.value for w in at.warning)
     assert widget(at.button, "Sign off").disabled
+    at.number_input(key="plan-live-weight_kg").set_value(72.0)
+    widget(at.button, "Save dose plan").click().run()
+    assert store.session_plan("S1")["total_dose_mg"] == 36.0
+    assert not widget(at.button, "Sign off").disabled

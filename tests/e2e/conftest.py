@@ -61,7 +61,7 @@ def store(server):
     with open_store(f"sqlite:///{server.data_dir / SQLITE_FILE}") as store:
         yield store
         for session_id in store.active_sessions()["session_id"]:
-            store.end_session(session_id, user="e2e teardown")
+            store.end_session(session_id, user="e2e teardown", reason="e2e teardown")
 
 
 @pytest.fixture(scope="module")

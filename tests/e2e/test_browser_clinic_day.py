@@ -62,7 +62,7 @@ def clinic_day(store):
     yield store
     for session in store.active_sessions().itertuples():
         if session.chair in (CHAIR_A, CHAIR_B):
-            store.end_session(session.session_id, user="e2e teardown")
+            store.end_session(session.session_id, user="e2e teardown", reason="e2e teardown")
     for chair in set(store.chairs()["chair"]) & {CHAIR_A, CHAIR_B}:
         store.remove_chair(chair, user="e2e teardown")
     if store.current_protocol() not in (None, SHIPPED):

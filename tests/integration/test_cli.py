@@ -203,8 +203,11 @@ def test_session_start_checks_in_prints_the_plan_and_the_new_id_last_and_end_end
     assert "Monitor CHAIR-1: assigned, 0 held pre-infusion readings attached" in out
     assert main([*start, *url]) == 2
     assert "chair 'Chair 1' is busy" in capsys.readouterr().err
-    assert main(["session", "end", session_id, "--user", "nurse.a", *url]) == 0
-    assert main(["session", "end", session_id, "--user", "nurse.a", *url]) == 2
+    end = ["session", "end", session_id, "--user", "nurse.a", *url]
+    assert main(end) == 2
+    assert "has no discharge: record the discharge, or give the reason" in capsys.readouterr().err
+    assert main([*end, "--reason", "patient declined the infusion"]) == 0
+    assert main([*end, "--reason", "again"]) == 2
     assert (
         main([*start[:-2], "--weight-kg", "720", "--user", "nurse.a", *url]) == 2
     )  # the last --weight-kg wins

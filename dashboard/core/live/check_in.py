@@ -6,7 +6,8 @@ over the planned minutes the rate (0.5 mg/kg x 72 kg = 36 mg over 40 min = 54 mg
 patient's history (infusion number in the course, last weight, the last session's peak BP, side
 effects and interventions) comes from the store. Checking in records the session with the plan
 and the protocol version in force, and assigns the chair's monitors, whose held pre-infusion
-readings join the session as its baseline (``monitor_assignment``).
+readings join the session as its baseline (``monitor_assignment``). A plan left incomplete at
+check-in is completed later (``change_plan``): signing needs the dose and the weight.
 """
 
 from __future__ import annotations
@@ -121,6 +122,25 @@ def check_in(
     session_id, monitors = store.check_in_session(patient_id, chair.strip(), values, user=user, at=at)
     attached = {monitor: assign_monitor(store, monitor, session_id, user=user) for monitor in monitors}
     return CheckIn(session_id, chair.strip(), plan, history, attached)
+
+
+def change_plan(
+    store: Store,
+    session_id: str,
+    *,
+    user: str,
+    reason: str | None = None,
+    weight_kg: float | None = None,
+    dose_mg_per_kg: float | None = None,
+    planned_minutes: float | None = None,
+) -> DosePlan:
+    """Complete or correct the session's plan: the inputs given replace the recorded ones, the
+    total and rate follow. Changing a recorded value needs ``reason`` (``store.change_dose_plan``)."""
+    recorded = store.session_plan(session_id)
+    given = {"weight_kg": weight_kg, "dose_mg_per_kg": dose_mg_per_kg, "planned_minutes": planned_minutes}
+    plan = dose_plan(**{key: recorded[key] if value is None else value for key, value in given.items()})
+    store.change_dose_plan(session_id, asdict(plan), user=user, reason=reason)
+    return plan
 
 
 def plan_lines(plan: DosePlan) -> list[str]:

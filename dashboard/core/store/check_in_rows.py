@@ -1,5 +1,5 @@
-"""Checking a patient in on a chair: the session row with what was planned, and a patient's
-earlier sessions for the history shown at check-in.
+"""Checking a patient in on a chair: the session row with what was planned (completed or
+corrected later, with a reason), and a patient's earlier sessions for the history shown at check-in.
 
 The checks and the new row are one transaction under the chairs' lock (``chair_rows``), so two
 check-ins can never both find a chair free, and the protocol recorded is the one in force then.
@@ -10,13 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from dashboard.core.model import TIMESTAMP_DTYPE
 from dashboard.core.store.beds import _assigned_session
 from dashboard.core.store.chair_rows import chair_monitors, lock_chairs, open_session_on
 from dashboard.core.store.models import Patient, ProtocolChange, Session, utcnow
-from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _insert_ignore, _required
+from dashboard.core.store.store_base import (
+    EntryError,
+    StoreBase,
+    _audit,
+    _insert_ignore,
+    _refuse_if_signed,
+    _required,
+)
 
 DEFAULT_PROTOCOL = "default"  # the protocol version while the shipped default is in force
 PATIENT_ID_LENGTH = 100  # leaves room for the date and counter of a session id
@@ -94,6 +101,48 @@ class CheckInRows(StoreBase):
             _audit(conn, user, "session_started", "session", session_id, session_id, f"checked in on {chair}")
         return session_id, monitors
 
+    def change_dose_plan(
+        self, session_id: str, plan: dict, *, user: str, reason: str | None = None
+    ) -> list[str]:
+        """Complete or correct a session's dose plan (``PLAN_COLUMNS`` in ``plan``; those absent are
+        kept); returns the columns that changed, audited with their old and new values.
+
+        Filling in what was left empty needs no reason; changing a recorded value does (a dose or
+        rate change with its reason), and so does any change once the session is signed (an addendum).
+        """
+        user, reason = _required(user, "user"), (reason or "").strip() or None
+        sessions = Session.__table__
+        with self._write() as conn:
+            signed = _refuse_if_signed(conn, [session_id], "a dose plan change", reason)
+            row = conn.execute(
+                select(*(sessions.c[c] for c in PLAN_COLUMNS)).where(sessions.c.session_id == session_id)
+            ).mappings().first()  # fmt: skip
+            if row is None:
+                raise EntryError(f"unknown session {session_id!r}")
+            changes = {c: plan[c] for c in PLAN_COLUMNS if c in plan and plan[c] != row[c]}
+            overwritten = [c for c in changes if row[c] is not None]
+            if overwritten and reason is None:
+                raise EntryError(f"changing the recorded {', '.join(overwritten)} needs a reason")
+            if not changes:
+                return []
+            conn.execute(update(sessions).where(sessions.c.session_id == session_id).values(**changes))
+            detail = "; ".join(f"{c}: {_shown(row[c])} -> {_shown(v)}" for c, v in changes.items())
+            detail += f"; reason: {reason}" if reason else ""
+            action = "dose_plan_addendum" if signed else "dose_plan_changed"
+            _audit(conn, user, action, "session", session_id, session_id, detail)
+        return list(changes)
+
+    def session_plan(self, session_id: str) -> dict:
+        """The session's dose plan (``PLAN_COLUMNS``), None where not recorded."""
+        sessions = Session.__table__
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*(sessions.c[c] for c in PLAN_COLUMNS)).where(sessions.c.session_id == session_id)
+            ).mappings().first()  # fmt: skip
+        if row is None:
+            raise EntryError(f"unknown session {session_id!r}")
+        return dict(row)
+
     def patient_sessions(self, patient_id: str, before: datetime | None = None) -> pd.DataFrame:
         """The patient's sessions in the order they started (only those started before ``before``)."""
         table = Session.__table__
@@ -106,6 +155,10 @@ class CheckInRows(StoreBase):
         numbers = {c: "float64" for c in PLAN_COLUMNS if c != "indication"}
         times = dict.fromkeys(("started_at", "ended_at"), TIMESTAMP_DTYPE)
         return frame.astype({**numbers, **times})
+
+
+def _shown(value: object) -> str:
+    return "empty" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _open_assignment(conn: Connection, monitor: str) -> str | None:

@@ -2,7 +2,8 @@
 
 A discharge keeps the criteria as they stood when the patient left (``live.discharge`` judges
 them) and needs a reason when one was not met. The clinician's sign-off needs the session's
-required fields (dose, weight, discharge) and ends the session if still open; from then on the
+required fields (dose, weight, and the discharge or the reason the session ended without one)
+and ends the session if still open; ``sessions_to_sign`` is the clinician's queue. From then on the
 session is locked (``store_base._refuse_if_signed``, checked wherever entries are written) and
 later entries are addenda with a reason.
 """
@@ -12,11 +13,23 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+import pandas as pd
+from sqlalchemy import Connection, or_, select
 
 from dashboard.core.store.models import Discharge, Session, SignOff, utcnow
 from dashboard.core.store.session_rows import close_session
-from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _new_id, _required
+from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _new_id, _required, _typed
+
+_QUEUE_SESSION_COLUMNS = ("session_id", "patient_id", "chair", "started_at", "ended_at", "end_reason")
+TO_SIGN_COLUMNS: tuple[str, ...] = (*_QUEUE_SESSION_COLUMNS, "discharged_at", "missing")
+SIGNED_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "patient_id",
+    "chair",
+    "started_at",
+    "signed_by",
+    "signed_at",
+)
 
 # The states of a discharge criterion (``live.discharge``); only MET needs no reason to go home.
 MET, NOT_MET, BY_HAND = "met", "not met", "to confirm by hand"
@@ -105,6 +118,42 @@ class DischargeRows(StoreBase):
         with self.engine.connect() as conn:
             return self._signature(conn, session_id)
 
+    def sessions_to_sign(self) -> pd.DataFrame:
+        """Checked-in sessions discharged or ended and not signed yet, oldest first, each with
+        what it still lacks (``missing``, a list): the clinician's queue."""
+        sessions, discharges = Session.__table__, Discharge.__table__
+        signed = select(SignOff.id).where(SignOff.session_id == sessions.c.session_id).exists()
+        query = (
+            select(*(sessions.c[c] for c in _QUEUE_SESSION_COLUMNS), discharges.c.at.label("discharged_at"))
+            .select_from(sessions.outerjoin(discharges, discharges.c.session_id == sessions.c.session_id))
+            .where(sessions.c.protocol_version.is_not(None), ~signed)
+            .where(or_(sessions.c.ended_at.is_not(None), discharges.c.id.is_not(None)))
+            .order_by(sessions.c.started_at, sessions.c.session_id)
+        )
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+            for row in rows:
+                row["missing"] = _missing(conn, row["session_id"])
+        return _typed(pd.DataFrame(rows, columns=list(TO_SIGN_COLUMNS)), TO_SIGN_COLUMNS)
+
+    def signed_sessions(self, limit: int = 200) -> pd.DataFrame:
+        """The latest signed sessions, newest signature first: where addenda are written."""
+        sessions = Session.__table__
+        query = (
+            select(
+                sessions.c.session_id,
+                sessions.c.patient_id,
+                sessions.c.chair,
+                sessions.c.started_at,
+                SignOff.user.label("signed_by"),
+                SignOff.signed_at,
+            )  # fmt: skip
+            .join(SignOff, SignOff.session_id == sessions.c.session_id)
+            .order_by(SignOff.signed_at.desc())
+            .limit(limit)
+        )
+        return self._frame(query, SIGNED_COLUMNS)
+
     @staticmethod
     def _signature(conn: Connection, session_id: str) -> dict | None:
         row = (
@@ -123,8 +172,9 @@ def _locked_session(conn: Connection, session_id: str) -> None:
 
 
 def _missing(conn: Connection, session_id: str) -> list[str]:
+    """What the session lacks to be signed; a session ended with its reason needs no discharge."""
     row = conn.execute(
-        select(Session.dose_mg_per_kg, Session.total_dose_mg, Session.weight_kg).where(
+        select(Session.dose_mg_per_kg, Session.total_dose_mg, Session.weight_kg, Session.end_reason).where(
             Session.session_id == session_id
         )
     ).first()
@@ -134,7 +184,7 @@ def _missing(conn: Connection, session_id: str) -> list[str]:
     missing = {
         "dose": row.dose_mg_per_kg is None and row.total_dose_mg is None,
         "weight": row.weight_kg is None,
-        "discharge": discharged is None,
+        "discharge": discharged is None and row.end_reason is None,
     }
     return [field for field, absent in missing.items() if absent]
 

@@ -93,6 +93,8 @@ class Session(Base):
     total_dose_mg: Mapped[float | None] = mapped_column(Float)
     rate_mg_per_h: Mapped[float | None] = mapped_column(Float)
     protocol_version: Mapped[str | None] = mapped_column(String(64))
+    # Why a checked-in session ended without a discharge (migration 0008): it may then be signed.
+    end_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class VitalValues:

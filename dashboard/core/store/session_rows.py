@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.model import SESSION_COLUMNS, VITALS, VITALS_COLUMNS, conform, empty_frame
-from dashboard.core.store.models import AlertEpisode, Event, Patient, Session, Vitals, utcnow
+from dashboard.core.store.models import AlertEpisode, Discharge, Event, Patient, Session, Vitals, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
     StoreBase,
@@ -84,13 +84,28 @@ class SessionRows(StoreBase):
         except IntegrityError as error:
             raise EntryError(f"session {session_id!r} was already started") from error
 
-    def end_session(self, session_id: str, *, user: str, at: datetime | None = None) -> None:
-        """Close a session; its alerts stop being listed as open."""
-        user = _required(user, "user")
-        at = at or utcnow()
+    def end_session(
+        self, session_id: str, *, user: str, reason: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Close a session; its alerts stop being listed as open.
+
+        A session checked in on a chair ends with its discharge and sign-off; ending it before it
+        was discharged needs the ``reason`` (kept with it, so that it can still be signed).
+        """
+        user, at, reason = _required(user, "user"), at or utcnow(), (reason or "").strip() or None
         with self._write() as conn:
-            if not close_session(conn, session_id, user, at):
+            row = conn.execute(
+                select(Session.protocol_version, Session.ended_at).where(Session.session_id == session_id)
+            ).first()
+            if row is None or row.ended_at is not None:
                 raise EntryError(f"session {session_id!r} is not open (unknown or already ended)")
+            discharged = conn.execute(select(Discharge.id).where(Discharge.session_id == session_id)).first()
+            if row.protocol_version is not None and discharged is None and reason is None:
+                raise EntryError(
+                    f"session {session_id!r} was checked in and has no discharge: record the discharge, "
+                    "or give the reason it ends without one"
+                )
+            close_session(conn, session_id, user, at, reason)
 
     def sessions(self, active_only: bool = False) -> pd.DataFrame:
         """Sessions with when they started and ended and their latest sample, in one query.
@@ -186,13 +201,16 @@ class SessionRows(StoreBase):
         return self._frame(query.order_by(table.c.session_id, table.c.timestamp, table.c.id), VITALS_COLUMNS)
 
 
-def close_session(conn: Connection, session_id: str, user: str, at: datetime) -> bool:
-    """End an open session and close its alert episodes, audited; False if it was not open."""
+def close_session(
+    conn: Connection, session_id: str, user: str, at: datetime, reason: str | None = None
+) -> bool:
+    """End an open session (``reason``: why without a discharge) and close its alert episodes,
+    audited; False if it was not open."""
     sessions = Session.__table__
     ended = conn.execute(
         update(sessions)
         .where(sessions.c.session_id == session_id, sessions.c.ended_at.is_(None))
-        .values(ended_at=at, ended_by=user)
+        .values(ended_at=at, ended_by=user, end_reason=reason)
     )
     if ended.rowcount != 1:
         return False
@@ -202,7 +220,8 @@ def close_session(conn: Connection, session_id: str, user: str, at: datetime) ->
         .where(episodes.c.session_id == session_id, episodes.c.is_open)
         .values(is_open=False, updated_at=at)
     )
-    _audit(conn, user, "session_ended", "session", session_id, session_id, None)
+    detail = f"without a discharge: {reason}" if reason else None
+    _audit(conn, user, "session_ended", "session", session_id, session_id, detail)
     return True
 
 

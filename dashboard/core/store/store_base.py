@@ -36,6 +36,11 @@ _DTYPES: dict[str, str] = {
     "received_at": TIMESTAMP_DTYPE,
     "first_reading": TIMESTAMP_DTYPE,
     "last_reading": TIMESTAMP_DTYPE,
+    "discharged_at": TIMESTAMP_DTYPE,
+    "signed_at": TIMESTAMP_DTYPE,
+    "end_reason": "str",
+    "signed_by": "str",
+    "missing": "object",
 }
 
 

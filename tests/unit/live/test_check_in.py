@@ -11,6 +11,7 @@ import pytest
 
 from dashboard.core.live.check_in import (
     PatientHistory,
+    change_plan,
     check_in,
     dose_plan,
     history_lines,
@@ -71,7 +72,7 @@ def test_a_new_patient_is_on_the_first_infusion():
 
 def test_history_gives_the_infusion_number_last_weight_peak_bp_and_what_happened(store):
     first = check_in(store, "P07", "Chair 2", user=NURSE, weight_kg=74, at=utcnow() - timedelta(days=14))
-    store.end_session(first.session_id, user=NURSE)
+    store.end_session(first.session_id, user=NURSE, reason="patient declined")
     last = check_in(store, "P07", "Chair 2", user=NURSE, at=utcnow() - timedelta(days=7))
     start = pd.Timestamp(utcnow() - timedelta(days=7))
     store.add_vitals(
@@ -81,7 +82,7 @@ def test_history_gives_the_infusion_number_last_weight_peak_bp_and_what_happened
         store.add_event(last.session_id, start, event, severity=severity, user=NURSE)
     wrong = store.add_event(last.session_id, start, "vomiting", user=NURSE)
     store.retract_event(wrong, user=NURSE, reason="wrong chair")
-    store.end_session(last.session_id, user=NURSE)
+    store.end_session(last.session_id, user=NURSE, reason="patient declined")
 
     history = patient_history(store, "P07")
     assert history == PatientHistory(
@@ -130,3 +131,22 @@ def test_a_refused_check_in_stores_nothing(store):
     with pytest.raises(EntryError, match="weight 7200 kg"):
         check_in(store, "P08", "Chair 2", user=NURSE, weight_kg=7200)
     assert store.patient_sessions("P08").empty
+
+
+# --- completing the plan after check-in ---------------------------------------------------------
+
+
+def test_a_weight_given_after_check_in_completes_the_total_and_the_rate(store):
+    done = check_in(store, "P07", "Chair 2", user=NURSE, dose_mg_per_kg=0.5, planned_minutes=40)
+    assert store.missing_for_sign_off(done.session_id) == ["weight", "discharge"]
+    plan = change_plan(store, done.session_id, user=NURSE, weight_kg=72)
+    assert (plan.total_dose_mg, plan.rate_mg_per_h) == (36.0, 54.0)
+    assert store.session_plan(done.session_id)["rate_mg_per_h"] == 54.0
+    assert "weight" not in store.missing_for_sign_off(done.session_id)
+
+
+def test_a_mistyped_correction_is_refused_and_changes_nothing(store):
+    done = check_in(store, "P07", "Chair 2", user=NURSE, weight_kg=72, dose_mg_per_kg=0.5)
+    with pytest.raises(EntryError, match="weight 720 kg is outside 10-400 kg"):
+        change_plan(store, done.session_id, user=NURSE, weight_kg=720, reason="re-weighed")
+    assert store.session_plan(done.session_id)["weight_kg"] == 72.0

@@ -45,7 +45,7 @@ def test_the_protocol_version_is_the_change_in_force(chairs):
 
 def test_a_second_session_of_the_day_gets_the_next_number(chairs):
     first, _ = chairs.check_in_session("P07", "Chair 2", PLAN, user=NURSE, at=AT)
-    chairs.end_session(first, user=NURSE)
+    chairs.end_session(first, user=NURSE, reason="IV could not be placed")
     second, _ = chairs.check_in_session("P07", "Chair 3", PLAN, user=NURSE, at=AT.replace(hour=15))
     assert second == "P07-2026-12-04-2"
     assert chairs.patient_sessions("P07", before=AT.replace(hour=12))["session_id"].tolist() == [first]
@@ -81,3 +81,33 @@ def test_a_chair_monitor_sending_for_another_open_session_is_never_taken_from_it
         chairs.check_in_session("P07", "Chair 2", PLAN, user=NURSE, at=AT)
     assert chairs.session_for("VR-2") == "P01-S1"
     assert chairs.patient_sessions("P07").empty
+
+
+# --- completing and correcting the plan -----------------------------------------------------------
+
+
+def test_a_plan_left_empty_at_check_in_is_completed_without_a_reason_and_audited(chairs):
+    session_id, _ = chairs.check_in_session("P07", "Chair 3", {"planned_minutes": 40.0}, user=NURSE)
+    changed = chairs.change_dose_plan(session_id, {"weight_kg": 72.0, "total_dose_mg": 36.0}, user=NURSE)
+    assert changed == ["weight_kg", "total_dose_mg"]
+    assert chairs.session_plan(session_id)["weight_kg"] == 72.0
+    detail = chairs.audit_log(session_id).query("action == 'dose_plan_changed'")["detail"].item()
+    assert detail == "weight_kg: empty -> 72; total_dose_mg: empty -> 36"
+
+
+def test_changing_a_recorded_dose_needs_a_reason_and_keeps_it_in_the_audit(chairs):
+    session_id, _ = chairs.check_in_session("P07", "Chair 3", PLAN, user=NURSE)
+    with pytest.raises(EntryError, match="changing the recorded dose_mg_per_kg needs a reason"):
+        chairs.change_dose_plan(session_id, {"dose_mg_per_kg": 0.75}, user=NURSE)
+    assert chairs.session_plan(session_id)["dose_mg_per_kg"] == 0.5
+    chairs.change_dose_plan(
+        session_id, {"dose_mg_per_kg": 0.75}, user="dr.b", reason="titrated, 3rd infusion"
+    )
+    (row,) = chairs.audit_log(session_id).query("action == 'dose_plan_changed'").to_dict("records")
+    assert (row["user"], row["detail"]) == (
+        "dr.b",
+        "dose_mg_per_kg: 0.5 -> 0.75; reason: titrated, 3rd infusion",
+    )
+    assert chairs.change_dose_plan(session_id, {"dose_mg_per_kg": 0.75}, user=NURSE) == []
+    with pytest.raises(EntryError, match="unknown session"):
+        chairs.change_dose_plan("nobody", {"weight_kg": 70.0}, user=NURSE)

@@ -130,3 +130,53 @@ def test_discharges_and_sign_offs_are_append_only_in_the_database(planned, table
     with pytest.raises(DBAPIError, match="append-only"), planned.engine.begin() as conn:
         conn.execute(text(f"DELETE FROM {table}"))
     assert planned.session_sign_off("P02-S1") is not None and planned.session_discharge("P02-S1") is not None
+
+
+# --- ending without a discharge, and the clinician's queue ----------------------------------------
+
+
+@pytest.fixture
+def checked_in(store):
+    """A session checked in on a chair (P01-S1 of ``store`` was opened by a feed, not checked in)."""
+    store.set_chair("Chair 2", user="admin")
+    plan = {"weight_kg": 70.0, "dose_mg_per_kg": 0.5, "total_dose_mg": 35.0}
+    session_id, _ = store.check_in_session("P03", "Chair 2", plan, user="nurse.a")
+    return session_id
+
+
+def test_a_checked_in_session_ends_before_its_discharge_only_with_a_reason(store, checked_in):
+    with pytest.raises(EntryError, match="checked in and has no discharge: record the discharge, or give"):
+        store.end_session(checked_in, user="nurse.a", reason=" ")
+    assert checked_in in set(store.active_sessions()["session_id"])
+    store.end_session(checked_in, user="nurse.a", reason="sent to the emergency department")
+    assert store.missing_for_sign_off(checked_in) == []
+    detail = store.audit_log(checked_in).query("action == 'session_ended'")["detail"].item()
+    assert detail == "without a discharge: sent to the emergency department"
+    store.sign_off(checked_in, user="dr.b")
+    assert store.session_sign_off(checked_in)["user"] == "dr.b"
+
+
+def test_the_queue_to_sign_holds_discharged_or_ended_sessions_with_what_they_lack(store, checked_in):
+    assert store.sessions_to_sign().empty  # open and not discharged: still on the board
+    store.discharge(checked_in, ALL_MET, user="nurse.a", at=T0)
+    store.set_chair("Chair 3", user="admin")
+    other, _ = store.check_in_session("P04", "Chair 3", {}, user="nurse.a")
+    store.end_session(other, user="nurse.a", reason="IV could not be placed")
+    queue = store.sessions_to_sign().set_index("session_id")
+    assert queue.index.tolist() == [checked_in, other]  # P01-S1 came from a feed: nobody signs it
+    assert queue.loc[checked_in, "discharged_at"] == T0 and queue.loc[checked_in, "missing"] == []
+    assert queue.loc[other, "missing"] == ["dose", "weight"]
+    assert queue.loc[other, "end_reason"] == "IV could not be placed"
+    store.sign_off(checked_in, user="dr.b")
+    assert store.sessions_to_sign()["session_id"].tolist() == [other]
+    assert store.signed_sessions()[["session_id", "signed_by"]].values.tolist() == [[checked_in, "dr.b"]]
+
+
+def test_a_signed_sessions_dose_changes_only_as_an_addendum(store, checked_in):
+    store.discharge(checked_in, ALL_MET, user="nurse.a")
+    store.sign_off(checked_in, user="dr.b")
+    with pytest.raises(EntryError, match="signed off by dr.b .* addendum, with its reason"):
+        store.change_dose_plan(checked_in, {"weight_kg": 71.0}, user="nurse.a")
+    store.change_dose_plan(checked_in, {"weight_kg": 71.0}, user="nurse.a", reason="scale was off by 1 kg")
+    actions = store.audit_log(checked_in)["action"].tolist()
+    assert actions[-1] == "dose_plan_addendum" and store.session_plan(checked_in)["weight_kg"] == 71.0

@@ -13,7 +13,7 @@ Its modules, in the order data flows through them:
   them), ``device_alarms`` (the monitors' own alarms), ``chair_rows`` (the clinic's chairs and their
   monitors), ``check_in_rows`` (a session opened on a free chair), ``discharge_rows`` (a
   session's discharge and sign-off, after which it is locked), ``watched_files`` (how far each
-  watched file has been read);
+  watched file has been read), ``record_reads`` (stored sessions as the review's ``Dataset``);
 - ``repository``: ``Store``, composed of the mixins, and ``open_store``.
 """
 

@@ -25,6 +25,7 @@ from dashboard.core.store.discharge_rows import DischargeRows
 from dashboard.core.store.engine import create_store_engine, database_url
 from dashboard.core.store.entries import EventEntries
 from dashboard.core.store.monitors import Monitors
+from dashboard.core.store.record_reads import RecordReads
 from dashboard.core.store.schema import upgrade
 from dashboard.core.store.session_rows import SessionRows
 from dashboard.core.store.watched_files import WatchedFiles
@@ -39,6 +40,7 @@ def open_store(url: str | None = None) -> Store:
 
 
 class Store(
+    RecordReads,
     SessionRows,
     EventEntries,
     AlertRows,

@@ -1,0 +1,79 @@
+"""The clinic's record as the review reads it: the stored sessions of a date range (ended ones and
+live ones, marked), and any set of them as one canonical ``Dataset``.
+
+This is the one way the review, the exports and the what-if reach the store, so they analyse
+exactly what the live pages showed: every vital that reached the store (monitor, hand charting,
+held readings attached at check-in) and the current version of every entry. Rows are read per
+block of sessions, so no query carries more parameters than SQLite allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import select
+
+from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, empty_frame
+from dashboard.core.store.entries import STORED_EVENT_COLUMNS, _current_versions
+from dashboard.core.store.models import Event, Vitals
+from dashboard.core.store.session_rows import SessionRows
+
+BLOCK = 500  # sessions per query: SQLite allows 32,766 parameters, PostgreSQL 65,535
+RECORD_COLUMNS: tuple[str, ...] = (*SESSION_COLUMNS, "started_at", "ended_at", "last_sample", "live")
+
+
+class RecordReads(SessionRows):
+    """Store mixin: stored sessions for the review and the exports."""
+
+    def recorded_sessions(
+        self, since: datetime | None = None, until: datetime | None = None, patient_id: str | None = None
+    ) -> pd.DataFrame:
+        """The sessions started in ``[since, until)`` (of ``patient_id`` if given), oldest first,
+        with ``live`` True for those not ended yet."""
+        sessions = self.sessions()
+        keep = pd.Series(True, index=sessions.index)
+        if since is not None:
+            keep &= sessions["started_at"] >= pd.Timestamp(since)
+        if until is not None:
+            keep &= sessions["started_at"] < pd.Timestamp(until)
+        if patient_id is not None:
+            keep &= sessions["patient_id"] == patient_id
+        chosen = sessions.loc[keep].reset_index(drop=True)
+        return chosen.assign(live=chosen["ended_at"].isna())[list(RECORD_COLUMNS)]
+
+    def record_dataset(self, session_ids: Sequence[str]) -> Dataset:
+        """The sessions as the canonical model: their rows, vitals in session and time order, and
+        the current version of each entry (corrections applied, withdrawals left out)."""
+        ids = list(dict.fromkeys(session_ids))
+        chosen = self.sessions().set_index("session_id").loc[ids].reset_index()
+        vitals, events = [empty_frame(VITALS_COLUMNS)], [empty_frame(STORED_EVENT_COLUMNS)]
+        for start in range(0, len(ids), BLOCK):
+            block = ids[start : start + BLOCK]
+            vitals.append(self._frame(_vitals_of(block), VITALS_COLUMNS))
+            events.append(self._frame(_events_of(block), STORED_EVENT_COLUMNS))
+        current = _current_versions(pd.concat(events, ignore_index=True))
+        return Dataset.of(
+            vitals=pd.concat(vitals, ignore_index=True),
+            events=current[list(EVENT_COLUMNS)],
+            sessions=chosen[list(SESSION_COLUMNS)],
+        )
+
+
+def _vitals_of(session_ids: list[str]):
+    table = Vitals.__table__
+    return (
+        select(*(table.c[c] for c in VITALS_COLUMNS))
+        .where(table.c.session_id.in_(session_ids))
+        .order_by(table.c.session_id, table.c.timestamp, table.c.id)
+    )
+
+
+def _events_of(session_ids: list[str]):
+    table = Event.__table__
+    return (
+        select(*(table.c[c] for c in STORED_EVENT_COLUMNS))
+        .where(table.c.session_id.in_(session_ids))
+        .order_by(table.c.session_id, table.c.timestamp, table.c.entered_at)
+    )

@@ -1,0 +1,66 @@
+"""The clinic's record read back for the review, on SQLite and PostgreSQL: what the store holds
+(monitor rows, hand charting, corrected and withdrawn entries) becomes one canonical Dataset whose
+analysis equals that of the same sessions loaded from files."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.core.analysis.pipeline import analyse
+from dashboard.core.analysis.protocol import load_protocol
+from dashboard.core.live.chairside import charted_reading
+from dashboard.core.simulate import simulate_sessions
+from tests.factories import T0, steady_vitals
+
+
+def _recorded(store, dataset) -> None:
+    for row in dataset.sessions.to_dict("records"):
+        plan = {k: row[k] for k in ("patient_id", "chair", "planned_minutes", "dose_mg_per_kg", "weight_kg",
+                                    "indication", "infusion_start")}  # fmt: skip
+        store.start_session(row["session_id"], user="feed", **plan)
+    store.add_vitals(dataset.vitals, user="monitor")
+    store.add_events(dataset.events, user="feed")
+
+
+def test_stored_sessions_analyse_as_the_same_sessions_from_files(database_url):
+    from dashboard.core.store import open_store
+
+    files = simulate_sessions(3, seed=4, sample_interval_s=5)
+    with open_store(database_url) as store:
+        _recorded(store, files)
+        listed = store.recorded_sessions()
+        record = store.record_dataset(listed["session_id"].tolist())
+    protocol = load_protocol(None)
+    expected, got = analyse(files, protocol).summary, analyse(record, protocol).summary
+    assert listed["session_id"].tolist() == sorted(files.sessions["session_id"])
+    assert len(record.vitals) == len(files.vitals) and len(record.events) == len(files.events)
+    pd.testing.assert_frame_equal(
+        got.sort_values("session_id").reset_index(drop=True),
+        expected.sort_values("session_id").reset_index(drop=True),
+        check_dtype=False,
+        check_categorical=False,
+    )
+
+
+def test_the_record_holds_hand_charting_and_the_current_version_of_each_entry(store):
+    store.add_vitals(steady_vitals("P01-S1", 60), user="monitor")
+    five_min_on = T0 + pd.Timedelta(minutes=5)
+    reading = charted_reading("P01-S1", five_min_on, {"sbp": 150, "dbp": 90}, five_min_on)
+    store.add_charted_vitals(reading, user="nurse.a", entry_id="c1")
+    nausea = store.add_event("P01-S1", T0, "nausea", severity="mild", user="nurse.a")
+    store.amend_event(nausea, user="nurse.a", reason="worse", severity="moderate")
+    wrong = store.add_event("P01-S1", T0, "vomiting", user="nurse.a")
+    store.retract_event(wrong, user="nurse.a", reason="wrong chair")
+    record = store.record_dataset(["P01-S1"])
+    assert record.vitals["sbp"].dropna().tolist()[-1] == 150.0
+    assert record.events[["event", "severity"]].values.tolist() == [["nausea", "moderate"]]
+    assert record.sessions[["session_id", "chair"]].values.tolist() == [["P01-S1", "Chair 1"]]
+
+
+def test_sessions_are_chosen_by_start_date_and_patient_and_live_ones_are_marked(store):
+    store.start_session("P02-S1", user="feed", patient_id="P02", at=T0)
+    store.end_session("P02-S1", user="feed")
+    store.start_session("P02-S2", user="feed", patient_id="P02", at=T0 + pd.Timedelta(days=3))
+    march = store.recorded_sessions(since=T0 - pd.Timedelta(days=1), until=T0 + pd.Timedelta(days=1))
+    assert march[["session_id", "live"]].values.tolist() == [["P02-S1", False]]
+    assert store.recorded_sessions(patient_id="P02")["live"].tolist() == [False, True]

@@ -44,6 +44,14 @@ class PostgresServer:
         return self.url(name)
 
 
+@pytest.fixture(autouse=True)
+def own_data_folder(tmp_path_factory, monkeypatch):
+    """Every test starts with an empty data folder of its own, never the user's store (the
+    Review opens on the clinic's records when the store holds sessions)."""
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.delenv("DASHBOARD_DATABASE_URL", raising=False)
+
+
 @pytest.fixture(scope="session")
 def postgresql_server():
     bin_dir = _postgres_bin_dir()

@@ -1,13 +1,15 @@
-"""Review: load files (or the sample data), check them, filter the sessions, open one, see the cohort."""
+"""Review: the clinic's records, uploaded files or the sample data; check them, filter the sessions,
+open one, see the cohort."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard.core.export import pseudonym_key, pseudonymised_export
-from dashboard.ui import cohort_view, components, data, filters, tables
+from dashboard.ui import cohort_view, components, data, filters, source_picker, tables
 
 st.title("Review sessions")
+source_picker.pick(data.load_settings().timezone)
 
 with st.expander("Load your own files (CSV, many files or a folder)", icon=":material/upload_file:"):
     st.caption(
@@ -38,7 +40,7 @@ with st.expander("Load your own files (CSV, many files or a folder)", icon=":mat
         )
         st.session_state["loaded_upload_ids"] = ids
         progress.empty()
-    if data.PARTS in st.session_state and st.button("Back to the sample data", icon=":material/undo:"):
+    if data.source() == data.FILES and st.button("Back to the sample data", icon=":material/undo:"):
         data.use_sample_data()
         st.session_state.pop("loaded_upload_ids", None)
         st.rerun()
@@ -47,26 +49,32 @@ current = data.current()
 analysis = current.analysis
 summary = analysis.summary
 dataset = analysis.dataset
-files = [name for name, _ in (st.session_state.get(data.PARTS) or data.sample_parts())]
 problems = dataset.problems
-with st.expander(
-    f"Validation report: {len(files)} file(s), {len(problems)} problem(s)",
-    icon=":material/fact_check:",
-    expanded=bool(problems) and data.PARTS in st.session_state,
-):
-    tables.validation_report(problems, files)
+if data.source() != data.CLINIC:
+    files = [name for name, _ in (st.session_state[data.PARTS] if data.source() == data.FILES
+                                  else data.sample_parts())]  # fmt: skip
+    with st.expander(
+        f"Validation report: {len(files)} file(s), {len(problems)} problem(s)",
+        icon=":material/fact_check:",
+        expanded=bool(problems) and data.source() == data.FILES,
+    ):
+        tables.validation_report(problems, files)
 
 if summary.empty:
     st.info("No usable session in the loaded files. See the validation report above.")
     st.stop()
+live_now = components.live_note(summary, data.live_sessions(current))
 st.caption(
-    f"{len(summary)} sessions, {summary['patient_id'].nunique()} patients from {current.source}; "
+    f"{len(summary)} sessions, {summary['patient_id'].nunique()} patients from {current.source}{live_now}; "
     f"protocol: {components.plain(analysis.protocol.name)}. Times in {current.timezone}."
 )
 
-chosen = filters.show(summary, current.timezone)
+chosen = filters.show(summary, current.timezone, scope=current.key)
 shown = filters.apply(summary, chosen, current.timezone)
 st.subheader(f"Sessions ({len(shown)} of {len(summary)})")
+hidden = filters.hidden_note(summary, shown, chosen)
+if hidden:
+    st.warning(hidden, icon=":material/filter_alt:")
 st.caption("Click a row to open the session.")
 clicked = tables.summary_table(shown, current.timezone, key="summary_table")
 if clicked is not None:

@@ -55,6 +55,12 @@ def plain(text: object) -> str:
 _MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:=]")
 
 
+def live_note(summary: pd.DataFrame, live: frozenset[str]) -> str:
+    """", 2 of them live (still recording)" when reviewed sessions are still open, else nothing."""
+    count = int(summary["session_id"].isin(live).sum())
+    return f", {count} of them live (still recording)" if count else ""
+
+
 def session_caption(view: data.SessionData, timezone: str) -> str:
     """Who, where and when, as plain text."""
     session, summary = view.session, view.summary

@@ -1,15 +1,21 @@
-"""The app's data: which files are loaded, under which protocol, cached on their content.
+"""The app's data: which sessions the review reads (the clinic's records in the store, uploaded
+files or the sample data), under which protocol, cached on their content.
 
 Pages never load or analyse anything themselves; they call ``current()`` and get the same
-cached ``Analysis`` on every rerun. Loaded datasets and analyses are cached with
-``st.cache_resource`` (shared, not copied): with 2,000 sessions at 1 Hz the vitals frame holds
-millions of rows, and ``st.cache_data`` would pickle a copy of it on every rerun. The cache keys
-are content digests (file bytes, protocol TOML, import settings), so the same files uploaded
+cached ``Analysis`` on every rerun. The clinic's records are read as of a moment (the store's
+``record_version`` when they were first read) and re-read only when the analyst asks: a review
+that shifted under the analyst with every monitor reading would be neither fast nor reviewable.
+
+Loaded datasets and analyses are cached with ``st.cache_resource`` (shared, not copied): with
+2,000 sessions at 1 Hz the vitals frame holds millions of rows, and ``st.cache_data`` would
+pickle a copy of it on every rerun. The cache keys are content digests (file bytes, or the store,
+the days and the record version; protocol TOML, import settings), so the same files uploaded
 twice are loaded once. Cached objects are read-only by convention.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections import OrderedDict
@@ -25,10 +31,18 @@ from dashboard.core.loading.loaders import load_paths
 from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import Dataset
 from dashboard.core.settings import SAMPLE_DIR
+from dashboard.ui import live
 
 _KEEP_DATASETS = 4  # loaded datasets kept in memory, most recently used first
 
+# Where the review's sessions come from, in the order they are offered.
+CLINIC, FILES, SAMPLE = "Clinic records", "Uploaded files", "Sample data"
+CLINIC_RECORDS = "the clinic's records"  # ``Current.source`` of the clinic's records
+
 # session_state keys shared by the pages
+SOURCE = "review_source"  # CLINIC, FILES or SAMPLE; absent = the clinic's records if the store has any
+RECORD_DATES = "record_dates"  # (first, last) day the clinic's sessions started, in the clinic's zone
+RECORD_AS_OF = "record_as_of"  # the store's record_version the clinic's records were read at
 PARTS = "dataset_parts"  # tuple of (file name, bytes) uploaded, or absent for the sample data
 CONTENT = "dataset_digest"  # digest of PARTS, computed once at upload (hashing 400 MB takes a second)
 SELECTED = "selected_session"
@@ -49,18 +63,81 @@ class Current:
     timezone: str
 
 
+def sources() -> list[str]:
+    """The sources there are now: the clinic's records once the store holds a session, uploaded
+    files once some were loaded, and always the sample data."""
+    return [
+        *([CLINIC] if live.store_has_sessions() else []),
+        *([FILES] if PARTS in st.session_state else []),
+        SAMPLE,
+    ]
+
+
+def source() -> str:
+    """The source chosen, else the first there is (the clinic's records when the store has any)."""
+    there = sources()
+    chosen = st.session_state.get(SOURCE)
+    return chosen if chosen in there else there[0]
+
+
 def current() -> Current:
-    """The loaded dataset (uploads, else the sample data) analysed under the active protocol."""
-    uploaded = PARTS in st.session_state
-    parts = st.session_state[PARTS] if uploaded else sample_parts()
-    content = st.session_state[CONTENT] if uploaded else _digest(parts)
+    """The review's sessions (``source()``) analysed under the active protocol."""
     settings = load_settings()
-    key = _key(content, settings)
-    dataset = _load(key, parts, settings)
+    origin = source()
+    if origin == CLINIC:
+        key, dataset, what = _clinic_records(settings)
+    else:
+        uploaded = origin == FILES
+        parts = st.session_state[PARTS] if uploaded else sample_parts()
+        key = _key(st.session_state[CONTENT] if uploaded else _digest(parts), settings)
+        dataset = _load(key, lambda progress: load_paths(parts, settings, on_progress=progress))
+        what = "uploaded files" if uploaded else "the bundled sample data (simulated)"
     protocol = active_protocol()
     analysis = _analyse(key, protocol.to_toml(), dataset, protocol)
-    source = "uploaded files" if uploaded else "the bundled sample data (simulated)"
-    return Current(analysis=analysis, source=source, key=key, timezone=settings.timezone)
+    return Current(analysis=analysis, source=what, key=key, timezone=settings.timezone)
+
+
+def live_sessions(loaded: Current) -> frozenset[str]:
+    """The reviewed sessions still open in the store (their record is still growing)."""
+    if loaded.source != CLINIC_RECORDS:
+        return frozenset()
+    return frozenset(live.store().active_sessions()["session_id"])
+
+
+def record_span(timezone: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a stored session started, in the clinic's zone (None: no session)."""
+    started = live.store().recorded_sessions()["started_at"].dropna()
+    if started.empty:
+        return None
+    days = started.dt.tz_convert(timezone).dt.date
+    return days.min(), days.max()
+
+
+def record_is_stale() -> bool:
+    """Whether the store holds entries newer than the clinic's records being reviewed."""
+    as_of = st.session_state.get(RECORD_AS_OF)
+    return as_of is not None and live.store().record_version() != as_of
+
+
+def reload_records() -> None:
+    st.session_state.pop(RECORD_AS_OF, None)
+
+
+def _clinic_records(settings: LoadSettings) -> tuple[str, Dataset, str]:
+    """The stored sessions started on the chosen days, read as of ``RECORD_AS_OF``."""
+    store = live.store()
+    as_of = st.session_state.setdefault(RECORD_AS_OF, store.record_version())
+    first, last = st.session_state.get(RECORD_DATES) or (None, None)
+    since = None if first is None else pd.Timestamp(first).tz_localize(settings.timezone)
+    until = None if last is None else pd.Timestamp(last).tz_localize(settings.timezone) + pd.Timedelta(days=1)
+    key = _key(f"clinic|{live.store_url()}|{since}|{until}|{as_of}", settings)
+
+    def read(_progress: Callable | None) -> Dataset:
+        chosen = store.recorded_sessions(since=since, until=until)
+        return store.record_dataset(chosen["session_id"].tolist())
+
+    dataset = _load(key, read)
+    return key, dataset, CLINIC_RECORDS
 
 
 def load_settings() -> LoadSettings:
@@ -70,19 +147,28 @@ def load_settings() -> LoadSettings:
 
 
 def load_uploads(parts: Sequence[Part], on_progress: Callable[[int, int, str], None]) -> None:
-    """Load uploaded files once (showing progress), then make them the app's dataset."""
+    """Load uploaded files once (showing progress), then make them the review's sessions."""
     parts = tuple(parts)
     content = _digest(parts)
     settings = load_settings()
-    _load(_key(content, settings), parts, settings, on_progress)
+    _load(_key(content, settings), lambda progress: load_paths(parts, settings, on_progress=progress),
+          on_progress)  # fmt: skip
     st.session_state[PARTS] = parts
     st.session_state[CONTENT] = content
-    st.session_state.pop(SELECTED, None)
+    choose(FILES)
+
+
+def choose(origin: str) -> None:
+    """Review ``origin``'s sessions from now on (the session picked in another source is dropped)."""
+    if st.session_state.get(SOURCE) != origin:
+        st.session_state.pop(SELECTED, None)
+    st.session_state[SOURCE] = origin
 
 
 def use_sample_data() -> None:
-    for key in (PARTS, CONTENT, SELECTED):
+    for key in (PARTS, CONTENT):
         st.session_state.pop(key, None)
+    choose(SAMPLE)
 
 
 def active_protocol() -> Protocol:
@@ -113,9 +199,9 @@ def _digest(parts: Sequence[Part]) -> str:
 
 
 def _load(
-    key: str, parts: tuple[Part, ...], settings: LoadSettings, on_progress: Callable | None = None
+    key: str, read: Callable[[Callable | None], Dataset], on_progress: Callable | None = None
 ) -> Dataset:
-    """The dataset of these files, read once per content digest and shared by all sessions.
+    """The dataset ``read`` makes, read once per ``key`` and shared by all browser sessions.
 
     Not an ``st.cache_resource`` function itself: a progress bar updated from inside a cached
     function cannot be replayed, so the cache is a small shared LRU held by one.
@@ -126,10 +212,10 @@ def _load(
             loaded.move_to_end(key)
             return loaded[key]
     if on_progress is None:
-        with st.spinner("Reading files…"):
-            dataset = _read(parts, settings, None)
+        with st.spinner("Reading sessions…"):
+            dataset = read(None)
     else:
-        dataset = _read(parts, settings, on_progress)
+        dataset = read(on_progress)
     with lock:
         loaded[key] = dataset
         while len(loaded) > _KEEP_DATASETS:
@@ -140,11 +226,6 @@ def _load(
 @st.cache_resource
 def _datasets() -> tuple[OrderedDict[str, Dataset], threading.Lock]:
     return OrderedDict(), threading.Lock()
-
-
-def _read(parts: tuple[Part, ...], settings: LoadSettings, on_progress: Callable | None) -> Dataset:
-    """Named file contents, each file's kind sniffed from its header."""
-    return load_paths(parts, settings, on_progress=on_progress)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Computing alerts and summaries…")

@@ -43,23 +43,47 @@ def apply(summary: pd.DataFrame, filters: Filters, timezone: str) -> pd.DataFram
     return summary.loc[keep]
 
 
-def show(summary: pd.DataFrame, timezone: str) -> Filters:
-    """Filter widgets in one row, their options taken from the loaded sessions."""
+def show(summary: pd.DataFrame, timezone: str, scope: str) -> Filters:
+    """Filter widgets in one row, their options taken from the loaded sessions.
+
+    The widgets' keys carry ``scope`` (the loaded data's key): after a new load every filter starts
+    open again, its date range covering the new sessions, instead of keeping the last data's.
+    """
     days = summary["start"].dropna().dt.tz_convert(timezone).dt.date
     when, patient, chair, indication, alerts = st.columns([1.6, 1, 1, 1, 1.2])
+    key = scope[:16]
     dates = None
     if len(days):
+        span = (days.min(), days.max())
         picked = when.date_input(
-            "Dates", value=(days.min(), days.max()), min_value=days.min(), max_value=days.max(), key="f_dates"
+            "Dates", value=span, min_value=span[0], max_value=span[1], key=f"f_dates_{key}"
         )
-        dates = tuple(picked) if len(picked) == 2 else None  # half-picked range: no filter yet
+        # a half-picked range, or the whole span (which keeps sessions without a start), is no filter
+        dates = tuple(picked) if len(picked) == 2 and tuple(picked) != span else None
     return Filters(
         dates=dates,
-        patients=tuple(patient.multiselect("Patient", _options(summary, "patient_id"), key="f_patient")),
-        chairs=tuple(chair.multiselect("Chair", _options(summary, "chair"), key="f_chair")),
-        indications=tuple(indication.multiselect("Indication", _options(summary, "indication"), key="f_ind")),
-        alerts=alerts.selectbox("Alerts", ALERT_CHOICES, key="f_alerts"),
+        patients=tuple(
+            patient.multiselect("Patient", _options(summary, "patient_id"), key=f"f_patient_{key}")
+        ),
+        chairs=tuple(chair.multiselect("Chair", _options(summary, "chair"), key=f"f_chair_{key}")),
+        indications=tuple(
+            indication.multiselect("Indication", _options(summary, "indication"), key=f"f_ind_{key}")
+        ),
+        alerts=alerts.selectbox("Alerts", ALERT_CHOICES, key=f"f_alerts_{key}"),
     )
+
+
+def hidden_note(summary: pd.DataFrame, shown: pd.DataFrame, filters: Filters) -> str | None:
+    """What the filters hide, said plainly ("Filters hide 1,886 of 2,000 sessions: dates, patient."),
+    None when every session is shown."""
+    hidden = len(summary) - len(shown)
+    if not hidden:
+        return None
+    active = [name for name, on in (("dates", filters.dates is not None), ("patient", filters.patients),
+              ("chair", filters.chairs), ("indication", filters.indications),
+              ("alerts", filters.alerts != ALERT_CHOICES[0])) if on]  # fmt: skip
+    shown_count = f"{hidden:,} of {len(summary):,}"
+    return f"Filters hide {shown_count} sessions: {', '.join(active)}. Exports carry the rest."
 
 
 def _options(summary: pd.DataFrame, column: str) -> list[str]:

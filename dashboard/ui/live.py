@@ -15,7 +15,7 @@ from dashboard.core.analysis.protocol import Protocol, load_protocol
 from dashboard.core.live.follower import LiveFollower, LiveSnapshot
 from dashboard.core.live.overview import alert_texts
 from dashboard.core.store import Store, open_store
-from dashboard.core.store.engine import database_url as store_url
+from dashboard.core.store.engine import database_url
 from dashboard.ui import components
 
 REFRESH_S = 5
@@ -28,7 +28,7 @@ SEEN_HIGH = "seen_high_alerts"  # alert keys already toasted in this browser ses
 
 
 def follower() -> LiveFollower:
-    return _follower(store_url())
+    return _follower(database_url())
 
 
 def store() -> Store:
@@ -38,6 +38,18 @@ def store() -> Store:
 @st.cache_resource(show_spinner=False)
 def _follower(url: str) -> LiveFollower:
     return LiveFollower(open_store(url))
+
+
+def store_url() -> str:
+    """The store's URL (for cache keys; never shown: it may carry a password)."""
+    return database_url()
+
+
+def store_has_sessions() -> bool:
+    """Whether the store holds any session, without creating an empty store just to ask."""
+    if not settings.configured_database_url() and not settings.sqlite_path().exists():
+        return False
+    return not store().sessions().empty
 
 
 def anything_live() -> bool:

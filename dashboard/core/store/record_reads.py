@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, empty_frame
 from dashboard.core.store.entries import STORED_EVENT_COLUMNS, _current_versions
-from dashboard.core.store.models import Event, Vitals
+from dashboard.core.store.models import AuditEntry, Event, Vitals
 from dashboard.core.store.session_rows import SessionRows
 
 BLOCK = 500  # sessions per query: SQLite allows 32,766 parameters, PostgreSQL 65,535
@@ -42,6 +42,14 @@ class RecordReads(SessionRows):
             keep &= sessions["patient_id"] == patient_id
         chosen = sessions.loc[keep].reset_index(drop=True)
         return chosen.assign(live=chosen["ended_at"].isna())[list(RECORD_COLUMNS)]
+
+    def record_version(self) -> str:
+        """A mark that changes whenever a vital or an audited action is written: the review's
+        cache key, so it re-reads the record only when the record changed."""
+        with self.engine.connect() as conn:
+            vitals = conn.execute(select(func.max(Vitals.id))).scalar()
+            actions = conn.execute(select(func.max(AuditEntry.id))).scalar()
+        return f"{vitals or 0}.{actions or 0}"
 
     def record_dataset(self, session_ids: Sequence[str]) -> Dataset:
         """The sessions as the canonical model: their rows, vitals in session and time order, and

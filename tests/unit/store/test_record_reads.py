@@ -64,3 +64,11 @@ def test_sessions_are_chosen_by_start_date_and_patient_and_live_ones_are_marked(
     march = store.recorded_sessions(since=T0 - pd.Timedelta(days=1), until=T0 + pd.Timedelta(days=1))
     assert march[["session_id", "live"]].values.tolist() == [["P02-S1", False]]
     assert store.recorded_sessions(patient_id="P02")["live"].tolist() == [False, True]
+
+
+def test_the_record_version_moves_with_every_vital_and_every_audited_action(store):
+    before = store.record_version()
+    store.add_vitals(steady_vitals("P01-S1", 2), user="monitor")
+    after_vitals = store.record_version()
+    store.add_event("P01-S1", T0, "nausea", user="nurse.a")
+    assert len({before, after_vitals, store.record_version()}) == 3

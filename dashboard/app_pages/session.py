@@ -1,11 +1,13 @@
-"""Session detail: one session's chart, key numbers, alert episodes, events and a printable report."""
+"""Session detail: one session's chart, key numbers, alert episodes, events and a printable report;
+for the clinic's records also the readings charted by hand (open diamonds) and the monitor's alarms."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard.core.charts import session_figure
-from dashboard.ui import components, data, reports, tables
+from dashboard.core.live.overview import alert_history
+from dashboard.ui import components, data, live, reports, tables
 
 current = data.current()
 summary = current.analysis.summary
@@ -21,6 +23,7 @@ session_id = st.selectbox(
 )
 st.session_state[data.SELECTED] = session_id
 view = data.session_data(current, session_id)
+from_store = data.source() == data.CLINIC  # the clinic's records: hand charting and monitor alarms too
 st.caption(components.session_caption(view, current.timezone))
 
 components.session_metrics(view.summary)
@@ -32,12 +35,17 @@ figure = session_figure(
     alerts=view.alerts,
     events=view.events,
     artifacts=view.artifacts,
+    hand_charted=live.store().hand_charted_times(session_id) if from_store else None,
     tz=current.timezone,
 )
 st.plotly_chart(figure, theme=None, width="stretch", key="session_chart", config={"displaylogo": False})
 
 st.subheader(f"Alert episodes ({len(view.alerts)})")
 tables.alerts_table(view.alerts, current.timezone)
+monitor_alarms = live.store().device_alarm_reports(session_id) if from_store else None
+if monitor_alarms is not None and len(monitor_alarms):
+    st.subheader("Alert history, with the monitor's own alarms")
+    tables.alert_history_table(alert_history(view.alerts, monitor_alarms), current.timezone)
 st.subheader(f"Event log ({len(view.events)})")
 tables.events_table(view.events, current.timezone)
 if len(view.artifacts):

@@ -1,4 +1,5 @@
-"""Threshold what-if: edit the protocol, see the alarm burden of the loaded cohort change."""
+"""Threshold what-if: edit the protocol, see the alarm burden of the loaded cohort change, adopt it
+for live monitoring, or re-run the review under a version adopted before."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import streamlit as st
 
 from dashboard.core.analysis.protocol import ProtocolError, load_protocol
 from dashboard.core.charts import burden_comparison_figure
-from dashboard.ui import components, data, tables
+from dashboard.ui import components, data, live, protocol_adoption, tables
 
 EDITOR = "rules_editor"
 
@@ -74,3 +75,11 @@ if right.button("Apply the edited protocol to this review", disabled=edited == p
     use_protocol(edited.to_toml())
 if st.session_state.get(data.PROTOCOL) and st.button("Back to the shipped default protocol"):
     use_protocol(None)
+
+st.subheader("Live monitoring")
+store = live.store()
+st.caption("Alerts on the Chairs and Live session pages follow the " + components.plain(
+    live.protocol_in_force_text(live.protocol().name, current.timezone)) + ".")  # fmt: skip
+protocol_adoption.adopt(store, edited, store.current_protocol())
+with st.expander("Protocol versions adopted for live monitoring", icon=":material/history:"):
+    protocol_adoption.versions(store, current.timezone, use_protocol)

@@ -175,6 +175,11 @@ def active_protocol() -> Protocol:
     return _protocol(st.session_state.get(PROTOCOL))
 
 
+def protocol_of(toml_text: str | None) -> Protocol:
+    """A protocol from its TOML (None: the shipped default), parsed once per text."""
+    return _protocol(toml_text)
+
+
 def compare(loaded: Current, edited: Protocol) -> pd.DataFrame:
     """Alerts per session under the active and the edited protocol (cached per protocol pair)."""
     analysis = loaded.analysis

@@ -91,9 +91,23 @@ def _keep_refresh() -> None:
 
 
 def last_updated(snap: LiveSnapshot, timezone: str, every: int | None) -> None:
+    """When the page last refreshed, whether it refreshes, and the protocol its alerts follow."""
     when = snap.wall_now.tz_convert(timezone).strftime("%H:%M:%S")
     how = f"refreshing every {every} s" if every else "PAUSED, switch live refresh on to update"
-    st.caption(f"Last updated {when} ({components.plain(timezone)}) · {how}")
+    st.caption(
+        f"Last updated {when} ({components.plain(timezone)}) · {how} · "
+        f"{components.plain(protocol_in_force_text(snap.protocol.name, timezone))}"
+    )
+
+
+def protocol_in_force_text(name: str, timezone: str) -> str:
+    """The protocol the live alerts follow, as staff read it: "protocol Clinic limits 2026 (version
+    3f2a9c1e, adopted 2026-12-04 10:02 by dr.b)", or "protocol ..., the shipped default"."""
+    adopted = store().protocol_in_force()
+    if adopted is None:
+        return f"protocol {name}, the shipped default"
+    at = pd.Timestamp(adopted["changed_at"]).tz_convert(timezone)
+    return f"protocol {name} (version {adopted['id'][:8]}, adopted {at:%Y-%m-%d %H:%M} by {adopted['user']})"
 
 
 def toast_new_high_alerts(snap: LiveSnapshot, chairs: pd.Series) -> None:

@@ -70,3 +70,20 @@ def test_a_stored_session_opens_in_session_detail(store):
     at.run()
     assert not at.exception and at.title[0].value == "Session detail"
     assert at.selectbox(key="session_picker").value == "S1"
+
+
+def test_a_stored_sessions_detail_marks_hand_charting_and_lists_the_monitors_alarms(store):
+    from dashboard.core.live.chairside import charted_reading
+    from tests.factories import device_alarm
+
+    start_chair(store, "S1", "Chair 1")
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    store.add_charted_vitals(charted_reading("S1", now, {"sbp": 150, "dbp": 90}, now), user="nurse.a",
+                             entry_id="c1")  # fmt: skip
+    store.add_device_alarms(device_alarm("S1", at=now))
+    at = open_app(REVIEW)
+    at.switch_page("app_pages/session.py").run()
+    assert not at.exception
+    figure = at.get("plotly_chart")[0].proto.spec
+    assert "diamond-open" in figure
+    assert any("monitor's own alarms" in h.value for h in at.subheader)

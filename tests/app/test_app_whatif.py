@@ -59,3 +59,52 @@ def test_an_impossible_edit_is_explained_not_crashed():
 def test_edited_protocol_can_be_downloaded_as_toml():
     at = _open()
     assert any("TOML" in b.label for b in at.get("download_button"))
+
+
+# --- adopting the edited protocol for live monitoring -------------------------------------------
+
+
+def test_an_adopted_protocol_changes_the_live_alerts_at_the_next_refresh_and_is_audited(tmp_path, monkeypatch):
+    from tests.live_app import open_app, start_chair, store_in
+
+    store = next(store_in(tmp_path, monkeypatch))
+    start_chair(store, "S1", "Chair 1", sbp=150.0)  # under the shipped caution limit of 160
+    chairs = open_app("app_pages/chairs.py", user="dr.b")
+    assert not store.open_alerts()["rule"].eq("sbp_high_caution").any()
+    assert any("the shipped default" in c.value for c in chairs.caption)  # captions are escaped markdown
+
+    at = open_app("app_pages/whatif.py", user="dr.b")
+    at.session_state["rules_editor"] = {
+        "edited_rows": {_rule_row("sbp_high_caution"): {"limit": 140.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    next(b for b in at.button if b.label == "Adopt for live monitoring").click().run()
+    assert store.current_protocol() is None  # refused: no reason given
+    at.text_input(key="adopt_reason").input("clinic lowers the SBP caution limit to 140")
+    next(b for b in at.button if b.label == "Adopt for live monitoring").click().run()
+    assert not at.exception
+    (change,) = store.protocol_changes().to_dict("records")
+    assert (change["user"], change["reason"]) == ("dr.b", "clinic lowers the SBP caution limit to 140")
+    audited = store.audit_log().query("action == 'protocol_changed'")
+    assert audited[["user", "detail"]].values.tolist() == [[change["user"], change["reason"]]]
+
+    chairs.run()  # the next refresh of the Chairs page
+    assert store.open_alerts()["rule"].eq("sbp_high_caution").any()
+    assert any(f"version {change['id'][:8]}, adopted" in c.value for c in chairs.caption)
+
+
+def test_the_review_re_runs_under_a_version_adopted_before(tmp_path, monkeypatch):
+    from dashboard.core.analysis.protocol import load_protocol
+    from tests.live_app import open_app, store_in
+
+    store = next(store_in(tmp_path, monkeypatch))
+    strict = load_protocol().with_rules(load_protocol().rules_frame().assign(
+        limit=lambda f: f["limit"].where(f["id"] != "sbp_high_caution", 120.0)))  # fmt: skip
+    store.record_protocol_change(user="dr.b", toml_text=strict.to_toml(), reason="trial of a strict limit")
+    at = open_app("app_pages/whatif.py", user="dr.b")
+    before = _medium_tile(at).split(" → ")[0]
+    next(b for b in at.button if b.label == "Re-run this review under that version").click().run()
+    assert not at.exception
+    assert int(_medium_tile(at).split(" → ")[0]) > int(before)

@@ -40,6 +40,19 @@ class AuditTrail(StoreBase):
         with self.engine.connect() as conn:  # read on every live refresh: one value, not the history
             return conn.execute(latest).scalar()
 
+    def protocol_in_force(self) -> dict | None:
+        """Which adopted protocol is in force (``id``, ``user``, ``reason``, ``changed_at``; not its
+        text), None while the shipped default applies: shown on every live refresh."""
+        table = ProtocolChange.__table__
+        latest = (
+            select(table.c.id, table.c.user, table.c.reason, table.c.changed_at)
+            .order_by(table.c.changed_at.desc(), table.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(latest).mappings().first()
+        return None if row is None else dict(row)
+
     def protocol_changes(self) -> pd.DataFrame:
         query = select(ProtocolChange.__table__).order_by(ProtocolChange.changed_at, ProtocolChange.id)
         return self._frame(query, PROTOCOL_CHANGE_COLUMNS)

@@ -11,16 +11,18 @@ from dashboard.ui import cohort_view, components, data, filters, source_picker, 
 st.title("Review sessions")
 source_picker.pick(data.load_settings().timezone)
 
-with st.expander("Load your own files (CSV, many files or a folder)", icon=":material/upload_file:"):
+with st.expander("Load your own files (CSV or FHIR JSON; many, or a folder)", icon=":material/upload_file:"):
     st.caption(
-        "Vitals, events and sessions CSVs in any mix (the kind of each file is recognised from its header). "
+        "Vitals, events and sessions CSVs in any mix (the kind of each file is recognised from its header), "
+        "and FHIR R4 JSON from an EHR (a Bundle or Observations). "
         "Every problem is listed with its file and line; valid rows are kept."
     )
     files_tab, folder_tab, settings_tab = st.tabs(["Files", "Folder", "Import settings"])
     limit = f"Up to {st.get_option('server.maxUploadSize')} MB per file (server.maxUploadSize)."
     with files_tab:
         picked = st.file_uploader(
-            "CSV files", type=["csv", "txt", "gz"], accept_multiple_files=True, key="up_files", help=limit
+            "CSV or FHIR JSON files", type=["csv", "txt", "gz", "json"], accept_multiple_files=True,
+            key="up_files", help=limit,
         )
     with folder_tab:
         folder = st.file_uploader(

@@ -27,7 +27,7 @@ import streamlit as st
 
 from dashboard.core.analysis.pipeline import Analysis, analyse, compare_protocols
 from dashboard.core.analysis.protocol import Protocol, load_protocol
-from dashboard.core.loading.loaders import load_paths
+from dashboard.core.interop.review_files import load_review_files
 from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import Dataset
 from dashboard.core.settings import SAMPLE_DIR
@@ -90,7 +90,7 @@ def current() -> Current:
         uploaded = origin == FILES
         parts = st.session_state[PARTS] if uploaded else sample_parts()
         key = _key(st.session_state[CONTENT] if uploaded else _digest(parts), settings)
-        dataset = _load(key, lambda progress: load_paths(parts, settings, on_progress=progress))
+        dataset = _load(key, lambda progress: load_review_files(parts, settings, progress))
         what = "uploaded files" if uploaded else "the bundled sample data (simulated)"
     protocol = active_protocol()
     analysis = _analyse(key, protocol.to_toml(), dataset, protocol)
@@ -151,7 +151,7 @@ def load_uploads(parts: Sequence[Part], on_progress: Callable[[int, int, str], N
     parts = tuple(parts)
     content = _digest(parts)
     settings = load_settings()
-    _load(_key(content, settings), lambda progress: load_paths(parts, settings, on_progress=progress),
+    _load(_key(content, settings), lambda progress: load_review_files(parts, settings, progress),
           on_progress)  # fmt: skip
     st.session_state[PARTS] = parts
     st.session_state[CONTENT] = content

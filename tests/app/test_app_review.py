@@ -115,3 +115,16 @@ def test_filters_combine_and_an_empty_choice_filters_nothing():
     assert filters.apply(table, filters.Filters(alerts="High-priority alerts"), "UTC")[
         "session_id"
     ].tolist() == ["B"]
+
+
+def test_a_fhir_observation_uploaded_beside_csv_is_reviewed_with_the_same_report(app):
+    from tests.paths import REALDATA
+
+    fhir = (REALDATA / "fhir-r4-vitals" / "observation-example-satO2.json").read_bytes()
+    uploader = app.file_uploader(key="up_files")
+    uploader.upload("satO2.json", fhir, "application/json").upload("bad_vitals.csv", BAD_VITALS, "text/csv")
+    app.run()
+    assert not app.exception
+    assert sorted(_summary(app)["session_id"]) == ["U1", "satO2"]
+    status = next(df.value for df in app.dataframe if "result" in df.value.columns).set_index("file")
+    assert {"satO2.json", "bad_vitals.csv"} <= set(status.index)

@@ -10,7 +10,8 @@ Modules in the order a message flows:
 - ``hl7_alarms``: an ORU^R40 (IHE PCD-04) -> the monitor's own alarm reports
 - ``hl7_ack``: the ACK every message is answered with, whatever its header holds
 - ``mllp_listener``: the MLLP server that acknowledges every message and stores or holds what it carries
-- ``fhir``: a session as a FHIR R4 Bundle, and Observations back into the model
+- ``fhir_medication``: a session's infusion as a FHIR R4 MedicationAdministration (RxNorm, UCUM)
+- ``fhir``: a session as a FHIR R4 transaction Bundle, and Observations back into the model
 """
 
 from dashboard.core.interop.fhir import read_fhir, session_bundle

@@ -2,9 +2,12 @@
 
 Export follows the R4 vital-signs profiles: LOINC codes and UCUM units from
 ``data/loinc_codes.csv``, blood pressure as one 85354-9 panel per cuff reading with systolic,
-diastolic and mean components, side effects as AdverseEvent. The Bundle is validated with
-``fhir.resources`` (its ``R4B`` models: Observation, AdverseEvent and Bundle are unchanged from
-R4 4.0.1, and fhir.resources >= 7 ships no 4.0.1 package).
+diastolic and mean components, side effects as AdverseEvent, the infusion as a
+MedicationAdministration (``fhir_medication``). The Bundle is a transaction whose entries are
+PUTs to each resource's own id, derived from the session, so sending a session twice updates it
+rather than duplicating it. It is validated with ``fhir.resources`` (its ``R4B`` models:
+Observation, AdverseEvent, MedicationAdministration and Bundle are unchanged from R4 4.0.1, and
+fhir.resources >= 7 ships no 4.0.1 package).
 
 Import takes Observations alone or in a Bundle, as EHRs send them: the time's offset (which
 FHIR requires with a time of day) is turned into UTC; a component with a
@@ -18,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pandas as pd
 from fhir.resources.R4B.adverseevent import AdverseEvent
@@ -27,6 +30,7 @@ from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from dashboard.core.interop.codes import loinc_codes, mdc_codes, units, usable_statuses
+from dashboard.core.interop.fhir_medication import infusion_administration
 from dashboard.core.loading.columns import IGNORE
 from dashboard.core.loading.timestamps import LoadSettings, parse_timestamps
 from dashboard.core.model import (
@@ -68,9 +72,14 @@ _READING_COLUMNS = ("session_id", "timestamp", "vital", "value")
 
 
 def session_bundle(
-    vitals: pd.DataFrame, events: pd.DataFrame, session_id: str, patient_id: str | None = None
+    vitals: pd.DataFrame,
+    events: pd.DataFrame,
+    session_id: str,
+    patient_id: str | None = None,
+    session: Mapping[str, object] | None = None,
 ) -> dict:
-    """One session's vitals and side effects as a validated FHIR R4 ``collection`` Bundle (JSON-ready)."""
+    """One session's vitals, side effects and (given its ``session`` row) infusion as a validated
+    FHIR R4 ``transaction`` Bundle (JSON-ready)."""
     rows = vitals.loc[vitals["session_id"] == session_id]
     context = {"encounter": {"identifier": {"system": SESSION_SYSTEM, "value": session_id}}}
     context["subject"] = (
@@ -81,10 +90,20 @@ def session_bundle(
     resources = [*_single_observations(rows, context), *_bp_panels(rows, context)]
     side_effects = events.loc[(events["session_id"] == session_id) & (events["category"] == "side_effect")]
     resources += [_adverse_event(event, context) for event in side_effects.to_dict("records")]
+    infusion_id = str(uuid.uuid5(_ID_NAMESPACE, f"{session_id}|infusion"))
+    infusion = infusion_administration(session, context, infusion_id) if session is not None else None
+    resources += [infusion] if infusion is not None else []
     bundle = {
         "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": f"urn:uuid:{r['id']}",
+                "resource": r,
+                "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+            }
+            for r in resources
+        ],
     }
     Bundle.model_validate(bundle)
     return bundle

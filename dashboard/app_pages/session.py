@@ -56,11 +56,20 @@ if len(view.artifacts):
             components.local_times(view.artifacts, current.timezone, ("timestamp",)), hide_index=True
         )
 
-st.download_button(
+report, bundle = st.columns(2)
+report.download_button(
     "Download printable report (HTML)",
     data=lambda: reports.session_report(view, figure, current.timezone),
     file_name=reports.file_name(session_id),
     mime="text/html",
     icon=":material/print:",
+    on_click="ignore",
+)
+bundle.download_button(
+    "Download for the EHR (FHIR R4 Bundle, JSON)",
+    data=lambda: reports.fhir_bundle(view),
+    file_name=reports.file_name(session_id, ".json"),
+    mime="application/fhir+json",
+    icon=":material/local_hospital:",
     on_click="ignore",
 )

@@ -1,13 +1,16 @@
-"""The printable session report: the facts and tables a reviewer files, around the session figure."""
+"""What Session detail offers to download: the printable report (the facts and tables a reviewer
+files, around the session figure) and the session as a FHIR R4 Bundle for the EHR."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.core.export import session_report_html
+from dashboard.core.interop import session_bundle
 from dashboard.ui.components import local_times
 from dashboard.ui.data import SessionData
 
@@ -59,9 +62,20 @@ def session_report(view: SessionData, figure: go.Figure, timezone: str) -> str:
     )
 
 
-def file_name(session_id: str) -> str:
+def fhir_bundle(view: SessionData) -> str:
+    """The session as a validated FHIR R4 transaction Bundle, JSON (the same as ``export --format fhir``)."""
+    session = view.session
+    patient = session.get("patient_id")
+    patient = None if patient is None or pd.isna(patient) else str(patient)
+    bundle = session_bundle(
+        view.vitals, view.events, str(session.get("session_id")), patient, session=session.to_dict()
+    )
+    return json.dumps(bundle, indent=2, ensure_ascii=False)
+
+
+def file_name(session_id: str, suffix: str = ".html") -> str:
     """A download name that no session id can turn into a path or a hidden file."""
-    return "session_" + re.sub(r"[^A-Za-z0-9_-]+", "_", str(session_id)) + ".html"
+    return "session_" + re.sub(r"[^A-Za-z0-9_-]+", "_", str(session_id)) + suffix
 
 
 def _fact(summary: pd.Series, column: str, unit: str) -> object:

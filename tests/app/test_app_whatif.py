@@ -64,7 +64,7 @@ def test_edited_protocol_can_be_downloaded_as_toml():
 # --- adopting the edited protocol for live monitoring -------------------------------------------
 
 
-def test_an_adopted_protocol_changes_the_live_alerts_at_the_next_refresh_and_is_audited(tmp_path, monkeypatch):
+def test_an_adopted_protocol_changes_live_alerts_at_the_next_refresh_and_is_audited(tmp_path, monkeypatch):
     from tests.live_app import open_app, start_chair, store_in
 
     store = next(store_in(tmp_path, monkeypatch))

@@ -203,6 +203,14 @@ def go_to(page: Page, link: str, title: str, tries: int = 3) -> None:
     wait_until_idle(page)
 
 
+def review_source(page: Page, source: str) -> None:
+    """Pick where the Review's sessions come from (offered once the store holds sessions)."""
+    choice = page.get_by_test_id("stRadio").filter(has_text="Sessions from")
+    if choice.count():
+        choice.get_by_text(source, exact=True).click()
+        wait_until_idle(page)
+
+
 def upload(page: Page, files: list[tuple[str, bytes]]) -> None:
     """Pick files in the Review page's file uploader."""
     page.get_by_text("Load your own files").click()

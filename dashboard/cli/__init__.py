@@ -1,5 +1,5 @@
 """``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen``,
-``monitor | chair | session | export``.
+``monitor | chair | session | backup | export``.
 
 This parser lists every command; each command's options and run live in a module of this package.
 The store commands' modules are imported only by the command that runs, so that ``validate``
@@ -64,6 +64,11 @@ _STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
         "dashboard.cli.session_command",
         "add_session_arguments",
         "check a patient in on a free chair (start a session), or end a session",
+    ),
+    "backup": (
+        "dashboard.cli.backup_command",
+        "add_backup_arguments",
+        "copy the SQLite store to a checked backup file while it is in use, or check a backup",
     ),
     "export": (
         "dashboard.cli.export_command",

@@ -5,7 +5,11 @@ Semantics (the protocol file's header has the rule fields):
 - A breach is a reading beyond the limit (``>=`` high, ``<=`` low, ``value - baseline >=`` rise).
   Empty cells (artifacts removed at load) are not readings, so they never breach.
 - Continuous vitals (HR, SpO2, RR) alarm when a breach persists unbroken for ``delay_s`` and
-  spans at least two readings, so no single sample ever alarms; onset = start + delay.
+  spans at least two readings, so no single sample ever alarms; onset = start + delay. In a
+  session where a continuous vital is spot-checked rather than monitored (charted by hand every
+  few minutes: the median interval between its readings is longer than ``signal_loss.after_s``,
+  or there is one reading so far), each of its readings is judged as a cuff reading is: a breach
+  alarms on the reading itself, and its gaps are not signal losses.
 - Cuff vitals alarm on the breaching reading itself; with ``confirm`` only when the next
   reading breaches too (onset = that confirming reading).
 - ``peak`` is the worst value itself (also for rise rules); ``limit`` is the limit that applied
@@ -74,6 +78,7 @@ class _Readings:
     per_session: np.ndarray  # number of readings of each session code
     picked: np.ndarray | None  # the rows of a sparse vital's readings; None for a mostly full one
     skipped: np.ndarray  # the empty rows of a mostly full vital, ascending
+    spot: np.ndarray | None = None  # per session code, continuous vitals: taken now and then, not monitored
 
     def row(self, reading: np.ndarray) -> np.ndarray:
         """The row of each reading."""
@@ -216,11 +221,26 @@ def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
     placed = _Readings(rows, value, np.empty(0, dtype=bool), per_session, picked, skipped)  # no starts yet
     if vital in CONTINUOUS:
         starts = _mended_starts(cohort, empty, placed) if n_empty else cohort.continuous_starts
-    else:
-        session, time = placed.session, placed.time
-        joins_until = _cuff_due(time, cohort.infusion_end[session], protocol.cuff, _CUFF_JOIN_INTERVALS)
-        starts = segment_starts(session, time, joins_until)
-    return replace(placed, segment_start=starts)
+        return replace(placed, segment_start=starts, spot=_spot_checked(placed, starts))
+    session, time = placed.session, placed.time
+    joins_until = _cuff_due(time, cohort.infusion_end[session], protocol.cuff, _CUFF_JOIN_INTERVALS)
+    return replace(placed, segment_start=segment_starts(session, time, joins_until))
+
+
+def _spot_checked(readings: _Readings, starts: np.ndarray) -> np.ndarray:
+    """Per session code: whether this continuous vital was taken now and then (charted by hand
+    from a stand-alone monitor, or an hourly charted export) rather than monitored.
+
+    Monitored means sampled as a monitor samples: at least half of the intervals between readings
+    (so the median interval) within the signal-loss time. Each reading that starts a segment
+    follows a gap longer than that (or starts the session); the rest follow a short interval. A
+    session with a single reading so far counts as spot-checked: a monitor sends its second
+    reading within seconds, a nurse charts the next one minutes later.
+    """
+    count = readings.per_session
+    gaps = np.bincount(readings.session_at(np.flatnonzero(starts)), minlength=len(count))
+    short = count - gaps
+    return (count == 1) | (2 * short < count - 1)
 
 
 def _mended_starts(cohort: _Cohort, empty: np.ndarray, readings: _Readings) -> np.ndarray:
@@ -286,11 +306,15 @@ def _rule_episodes(
         breach = held[level[held] >= (limit if same else limit[held])]
     first, last = run_bounds(breach, readings.segment_start)
     time = readings.time_at
-    # One formula for all kinds: continuous (2 readings + delay), cuff (1 reading), confirm (2 readings).
-    needed = 2 if rule.vital in CONTINUOUS or rule.confirm else 1
-    delay = round(rule.delay_s * _US)
+    # One formula for all kinds: continuous (2 readings + delay), cuff (1 reading), confirm (2 readings);
+    # a continuous vital spot-checked in a session alarms on its reading, as a cuff reading does.
+    needed = np.full(len(first), 2 if rule.vital in CONTINUOUS or rule.confirm else 1)
+    delay = np.full(len(first), round(rule.delay_s * _US))
+    if readings.spot is not None and readings.spot.any() and not rule.confirm:
+        spot = readings.spot[readings.session_at(first)]
+        needed[spot], delay[spot] = 1, 0
     sounds = (last - first + 1 >= needed) & (time(last) - time(first) >= delay)
-    first = first[sounds]
+    first, needed, delay = first[sounds], needed[sounds], delay[sounds]
     onset = np.maximum(time(first) + delay, time(first + needed - 1))
     opens, end = latch(first, held, readings.segment_start)
     start = first[opens]
@@ -319,11 +343,14 @@ def _signal_loss(
     """Gaps in one continuous vital longer than ``after_s``: between readings, at the end, or all session."""
     r = readings[vital]
     after = round(protocol.signal_loss.after_s * _US)
-    # Segment starts that do not start a session: the gaps.
+    # Segment starts that do not start a session: the gaps (of monitored sessions: a spot check's
+    # next reading is due by the cuff cadence, not within seconds).
     gap = np.setdiff1d(np.flatnonzero(r.segment_start), r.first_of_session, assume_unique=True)
+    gap = gap[~r.spot[r.session_at(gap)]]
     waits = [(r.session_at(gap), r.time_at(gap - 1), r.time_at(gap))]
     if now is not None:
         last = r.last_of_session
+        last = last[~r.spot[r.session_at(last)]]
         waits.append((r.session_at(last), r.time_at(last), np.full(len(last), now)))
     never = _never_measured(vital, readings, cohort)
     never_end = cohort.rows.last[never] if now is None else np.full(len(never), now)
@@ -342,7 +369,7 @@ def _never_measured(vital: str, readings: dict[str, _Readings], cohort: _Cohort)
     count = readings[vital].per_session
     if not count.any():
         return np.empty(0, dtype=np.intp)
-    other = sum(readings[v].per_session for v in CONTINUOUS if v != vital)
+    other = sum(readings[v].per_session * ~readings[v].spot for v in CONTINUOUS if v != vital)
     return np.flatnonzero((count == 0) & (other > 0))
 
 

@@ -208,6 +208,39 @@ def test_live_signal_loss_when_the_last_reading_is_older_than_after_s():
     assert loss.onset == at(89) and loss.end == at(120)
 
 
+def charted(*readings: tuple[float, float, float], session: str = "S1") -> pd.DataFrame:
+    """Readings charted by hand from a stand-alone monitor: (minutes, HR, SpO2) each."""
+    minutes, hr, spo2 = zip(*readings, strict=True)
+    return pd.DataFrame({"session_id": session, "timestamp": [at(minutes=m) for m in minutes], "hr": hr,
+                         "spo2": spo2})  # fmt: skip
+
+
+def test_hr_and_spo2_charted_by_hand_every_few_minutes_are_not_signal_losses():
+    frame = vitals(charted((0, 80, 98), (10, 82, 97), (20, 79, 98)))
+    assert alerts_of(frame, protocol_with(HR_HIGH)).empty
+    assert alerts_of(frame, protocol_with(HR_HIGH), now=at(minutes=29)).empty  # live, between two chartings
+    first_only = vitals(charted((0, 80, 98)))
+    assert alerts_of(first_only, protocol_with(HR_HIGH), now=at(minutes=5)).empty
+
+
+def test_a_charted_hr_over_the_limit_alarms_on_its_reading_as_a_cuff_reading_does():
+    frame = vitals(charted((0, 80, 98), (10, 150, 97), (20, 120, 98)))
+    (episode,) = alerts_of(frame, protocol_with(HR_HIGH)).itertuples()
+    assert (episode.rule, episode.start, episode.onset, episode.peak) == ("hr_high", at(minutes=10),
+                                                                           at(minutes=10), 150)  # fmt: skip
+
+
+def test_a_monitor_that_goes_quiet_is_still_a_signal_loss_beside_a_charted_session():
+    monitored = [series([(120, 80)], session="S2"), series([(120, 97)], vital="spo2", session="S2")]
+    frame = vitals(charted((0, 80, 98), (10, 82, 97)), *monitored)
+    table = sessions_frame({"session_id": "S1"}, {"session_id": "S2"})
+    found = alerts_of(frame, protocol_with(), table=table, now=at(minutes=11))
+    assert found[["session_id", "vital", "rule"]].values.tolist() == [
+        ["S2", "hr", "signal_loss"],
+        ["S2", "spo2", "signal_loss"],
+    ]
+
+
 def test_vital_never_measured_in_a_session_is_lost_only_if_other_sessions_measure_it():
     hr_only = series([(120, 80)], session="S2")
     both = vitals(series([(120, 80)], session="S1"), series([(120, 97)], vital="spo2", session="S1"), hr_only)

@@ -17,7 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.core.live.chairside import charted_reading
 from dashboard.core.live.check_in import check_in
-from tests.e2e.harness import download, expect, go_to, open_app, review_source, wait_until_idle
+from tests.e2e.harness import choose, download, expect, go_to, open_app, review_source, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -50,8 +50,8 @@ def test_a_recorded_session_is_reviewed_exported_and_a_protocol_adopted_for_the_
     review_source(page, "Clinic records")
     expect(page.get_by_text("from the clinic's records")).to_be_visible()
     go_to(page, "Session detail", "Session detail")
-    page.get_by_test_id("stSelectbox").filter(has_text="Session").click()
-    page.get_by_role("option", name=recorded).click()
+    choose(page, "Session", recorded)
+    expect(page.get_by_text(f"Patient {PATIENT}")).to_be_visible()  # the chosen session is shown
     wait_until_idle(page)
 
     bundle = json.loads(download(page, "FHIR R4 Bundle").read_text())

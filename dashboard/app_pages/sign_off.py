@@ -26,7 +26,8 @@ if user is not None and len(queue):
     discharge_view.sign_off(store, session_id, user)
 
 signed = store.signed_sessions()
-st.subheader(f"Signed ({len(signed)} latest)")
+st.subheader("Signed")
+st.caption(f"The {len(signed)} latest signatures, newest first. A signed session changes by addenda only.")
 sign_off_view.signed_table(signed, timezone)
 if user is not None and len(signed):
     with st.expander("Add an addendum to a signed session", icon=":material/post_add:"):

@@ -31,7 +31,7 @@ if current.analysis.summary.empty:
 st.caption(
     f"Active protocol: {components.plain(protocol.name)}. Edit a rule's limit, delay or hysteresis "
     f"below and compare the alerts each of the {len(current.analysis.summary)} loaded sessions would "
-    "have raised. Nothing changes elsewhere in the app until you apply the edited protocol."
+    "have raised. Nothing changes until you apply it to this review, or adopt it for live monitoring (below)."
 )
 
 with st.expander("Load a protocol file (TOML)", icon=":material/upload_file:"):

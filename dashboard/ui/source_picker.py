@@ -29,7 +29,7 @@ def _record_days(timezone: str) -> None:
     first, last = st.session_state.get(data.RECORD_DATES) or span
     left, right = st.columns([2, 3])
     picked = left.date_input(
-        f"Sessions started ({timezone})",
+        f"Read from the store: sessions started ({timezone})",
         value=(max(first, span[0]), min(last, span[1])),
         min_value=span[0],
         max_value=span[1],

@@ -17,7 +17,7 @@ from dashboard.core.live.overview import (
     shown_device_alarms,
     tile_alerts,
 )
-from dashboard.core.model import ALERT_COLUMNS, conform
+from dashboard.core.model import ALERT_COLUMNS, VITALS_COLUMNS, conform
 from tests.factories import device_alarm, monitored_vitals, sessions_frame
 from tests.factories import events_frame as events
 
@@ -127,6 +127,17 @@ def test_spo2_that_stopped_a_minute_ago_is_stale_while_hr_is_fresh():
     assert facts.loc["A", "spo2_age_s"] >= 60
     assert facts.loc["A", "spo2_stale"]
     assert not facts.loc["A", "hr_stale"]
+
+
+def test_an_hr_charted_by_hand_is_due_again_with_the_next_charting_not_within_seconds():
+    times = [NOW - pd.Timedelta(minutes=m) for m in (16, 11, 6)]
+    charted = pd.DataFrame({"session_id": "A", "timestamp": times, "hr": [80.0, 82.0, 79.0],
+                            "sbp": [130.0, 128.0, 126.0], "dbp": 80.0})  # fmt: skip
+    frame = conform(charted, VITALS_COLUMNS)
+    facts = facts_for([session("A", "Chair 1", started_min_ago=20)], frame)
+    assert facts.loc["A", "hr"] == 79.0 and not facts.loc["A", "hr_stale"]  # 6 min < 7.5 min
+    later = facts_for([session("A", "Chair 1", started_min_ago=20)], frame, now=NOW + pd.Timedelta(minutes=2))
+    assert later.loc["A", "hr_stale"] and later.loc["A", "spo2_stale"]  # overdue; SpO2 never charted
 
 
 def test_next_cuff_reading_is_due_one_interval_after_the_last_and_overdue_after_one_and_a_half():

@@ -67,7 +67,8 @@ def _check_in(store: Store, chair: str, n: int, user: str, on_checked_in: Callab
         st.button("Change", key=f"change-{n}", on_click=st.session_state.pop, args=(PENDING + chair, None))
         return
     history = patient_history(store, pending["patient_id"])
-    st.markdown(f"**{plain(pending['patient_id'])}** on {plain(chair)}")
+    indication = (pending.get("indication") or "").strip() or "not given"
+    st.markdown(f"**{plain(pending['patient_id'])}** on {plain(chair)} · indication: {plain(indication)}")
     st.markdown("  \n".join(plain(line) for line in [*plan_lines(plan), *history_lines(history)]))
     if pending["weight_kg"] is None and history.last_weight_kg is not None:  # pre-filled from the course
         st.button(f"Use last weight ({history.last_weight_kg:g} kg)", key=f"last-weight-{n}",

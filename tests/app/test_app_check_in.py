@@ -51,7 +51,7 @@ def test_check_in_shows_the_plan_and_history_then_opens_the_session_with_its_mon
     at = fill_check_in(open_app(CHAIRS, user=NURSE), "P07")
     shown = "\n".join(read(at))
     assert "Total dose: 0.5 mg/kg x 72 kg = 36 mg" in shown and "= 54 mg/h" in shown
-    assert "Infusion 1 of the course" in shown
+    assert "Infusion 1 of the course" in shown and "indication: TRD" in shown
     assert store.active_sessions().empty  # nothing stored before the confirmation
     next(b for b in at.button if b.label == "Confirm check-in").click().run()
     assert not at.exception
@@ -94,3 +94,13 @@ def test_clinic_setup_adds_changes_and_removes_chairs_under_the_staff_name(store
         ["admin.a", "chair_set"],
         ["admin.a", "chair_removed"],
     ]
+
+
+def test_a_returning_patients_last_weight_is_offered_when_none_is_typed(store):
+    store.set_chair("Chair 1", user="admin")
+    first, _ = store.check_in_session("P07", "Chair 1", {"weight_kg": 74.0}, user=NURSE)
+    store.end_session(first, user=NURSE, reason="test: an earlier infusion")
+    at = fill_check_in(open_app(CHAIRS, user=NURSE), "P07", weight=None)
+    assert "Total dose: needs weight and dose" in "\n".join(read(at))
+    next(b for b in at.button if b.label == "Use last weight (74 kg)").click().run()
+    assert "Total dose: 0.5 mg/kg x 74 kg = 37 mg" in "\n".join(read(at))

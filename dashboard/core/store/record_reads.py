@@ -5,22 +5,27 @@ This is the one way the review, the exports and the what-if reach the store, so 
 exactly what the live pages showed: every vital that reached the store (monitor, hand charting,
 held readings attached at check-in) and the current version of every entry. Rows are read per
 block of sessions, so no query carries more parameters than SQLite allows.
+
+Vitals, millions of rows for a clinic's year, are read by ADBC straight into Arrow columns
+(``arrow_reads``); where ADBC cannot read the store they are read through SQLAlchemy, slower
+and the same frame. Events and sessions, a few rows each, always go through SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func, select
 
-from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, empty_frame
+from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, conform, empty_frame
+from dashboard.core.store.arrow_reads import BLOCK, read_vitals
 from dashboard.core.store.entries import STORED_EVENT_COLUMNS, _current_versions
 from dashboard.core.store.models import AuditEntry, Event, Vitals
 from dashboard.core.store.session_rows import SessionRows
 
-BLOCK = 500  # sessions per query: SQLite allows 32,766 parameters, PostgreSQL 65,535
 RECORD_COLUMNS: tuple[str, ...] = (*SESSION_COLUMNS, "started_at", "ended_at", "last_sample", "live")
 
 
@@ -56,17 +61,24 @@ class RecordReads(SessionRows):
         the current version of each entry (corrections applied, withdrawals left out)."""
         ids = list(dict.fromkeys(session_ids))
         chosen = self.sessions().set_index("session_id").loc[ids].reset_index()
-        vitals, events = [empty_frame(VITALS_COLUMNS)], [empty_frame(STORED_EVENT_COLUMNS)]
+        # Blocks of sorted ids, so the vitals are in session order across blocks too.
+        vitals = read_vitals(self.engine, sorted(ids))
+        if vitals is None:  # ADBC cannot read this store
+            vitals = self._plain_vitals(sorted(ids))
+        events = [empty_frame(STORED_EVENT_COLUMNS)]
         for start in range(0, len(ids), BLOCK):
-            block = ids[start : start + BLOCK]
-            vitals.append(self._frame(_vitals_of(block), VITALS_COLUMNS))
-            events.append(self._frame(_events_of(block), STORED_EVENT_COLUMNS))
+            events.append(self._frame(_events_of(ids[start : start + BLOCK]), STORED_EVENT_COLUMNS))
         current = _current_versions(pd.concat(events, ignore_index=True))
-        return Dataset.of(
-            vitals=pd.concat(vitals, ignore_index=True),
-            events=current[list(EVENT_COLUMNS)],
-            sessions=chosen[list(SESSION_COLUMNS)],
-        )
+        dataset = Dataset.of(events=current[list(EVENT_COLUMNS)], sessions=chosen[list(SESSION_COLUMNS)])
+        # The vitals are in the model's form already: Dataset.of would copy their millions of rows.
+        return replace(dataset, vitals=vitals)
+
+    def _plain_vitals(self, session_ids: list[str]) -> pd.DataFrame:
+        """The sessions' vitals read through SQLAlchemy, in the model's form: where ADBC cannot."""
+        vitals = [empty_frame(VITALS_COLUMNS)]
+        for start in range(0, len(session_ids), BLOCK):
+            vitals.append(self._frame(_vitals_of(session_ids[start : start + BLOCK]), VITALS_COLUMNS))
+        return conform(pd.concat(vitals, ignore_index=True), VITALS_COLUMNS)
 
 
 def _vitals_of(session_ids: list[str]):

@@ -5,12 +5,13 @@ analysis equals that of the same sessions loaded from files."""
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy.engine import URL
 
 from dashboard.core.analysis.pipeline import analyse
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.core.live.chairside import charted_reading
 from dashboard.core.simulate import simulate_sessions
-from tests.factories import T0, steady_vitals
+from tests.factories import T0, steady_vitals, vitals_frame
 
 
 def _recorded(store, dataset) -> None:
@@ -72,3 +73,59 @@ def test_the_record_version_moves_with_every_vital_and_every_audited_action(stor
     after_vitals = store.record_version()
     store.add_event("P01-S1", T0, "nausea", user="nurse.a")
     assert len({before, after_vitals, store.record_version()}) == 3
+
+
+# --- the bulk read: ADBC into Arrow columns, the same frame as SQLAlchemy reads ------------------
+
+
+def _awkward_vitals() -> pd.DataFrame:
+    """Sessions whose ids sort differently as text and as numbers, with upper and lower case;
+    one whose cuff columns are empty for its first 1,500 rows (the SQLite driver types a column
+    from its first rows) and one with no cuff reading at all; microsecond times and two rows at
+    one time (a reading charted by hand beside the monitor's), kept in the order stored."""
+    late_cuff = vitals_frame("P10-S1", periods=1600, hr=71.0, spo2=97.0, rr=15.0)
+    late_cuff.loc[1500:, ["sbp", "dbp", "map"]] = [131.0, 84.0, 99.0]
+    no_cuff = vitals_frame("P9-S1", start=T0 + pd.Timedelta(microseconds=123_457), periods=40, hr=66.5)
+    twice = vitals_frame("p01-S2", periods=3, hr=[80.0, 81.0, 82.0], rr=[12.0, None, 13.0])
+    charted = vitals_frame("p01-S2", start=T0 + pd.Timedelta(seconds=1), periods=1, sbp=150.0, dbp=90.0)
+    return pd.concat([late_cuff, steady_vitals("P01-S1", 30), no_cuff, twice, charted], ignore_index=True)
+
+
+def test_the_adbc_read_gives_the_frame_sqlalchemy_reads(store, monkeypatch):
+    from dashboard.core.store import arrow_reads
+
+    store.add_vitals(_awkward_vitals(), user="monitor")
+    ids = sorted(["P10-S1", "P01-S1", "P9-S1", "p01-S2", "P01-S9"])  # P01-S9: a session without rows
+    for block in (500, 2):  # one block, and blocks of two ids read on two connections at once
+        monkeypatch.setattr(arrow_reads, "BLOCK", block)
+        fast = arrow_reads.read_vitals(store.engine, ids)
+        assert fast is not None  # the driver is installed and reads this backend
+        pd.testing.assert_frame_equal(fast, store._plain_vitals(ids))
+    for alone in (["P9-S1"], ["P01-S9"], []):  # a block with no cuff value at all; no rows at all
+        pd.testing.assert_frame_equal(
+            arrow_reads.read_vitals(store.engine, alone), store._plain_vitals(alone)
+        )
+    charted = fast.loc[fast["session_id"] == "p01-S2"]
+    assert charted["hr"].isna().tolist() == [False, False, True, False]  # the charted row after the monitor's
+
+
+def test_a_store_adbc_cannot_read_is_read_through_sqlalchemy(store, monkeypatch):
+    from dashboard.core.store import arrow_reads, record_reads
+
+    store.add_vitals(_awkward_vitals(), user="monitor")
+    fast = store.record_dataset(["P9-S1", "P10-S1"])
+    monkeypatch.setattr(record_reads, "read_vitals", lambda engine, ids: None)
+    plain = store.record_dataset(["P9-S1", "P10-S1"])
+    pd.testing.assert_frame_equal(fast.vitals, plain.vitals)
+    assert len(plain.vitals) == 1640
+    make_url = URL.create
+    assert arrow_reads.adbc_uri(make_url("sqlite", database="/data/store.sqlite3")) == (
+        "sqlite",
+        "/data/store.sqlite3",
+    )
+    assert arrow_reads.adbc_uri(make_url("sqlite", database=":memory:")) is None
+    assert arrow_reads.adbc_uri(make_url("mysql+pymysql", host="db", database="store")) is None
+    server = make_url(
+        "postgresql+psycopg", username="clinic", password="s3cret/x", host="db", port=5433, database="store"
+    )
+    assert arrow_reads.adbc_uri(server) == ("postgresql", "postgresql://clinic:s3cret%2Fx@db:5433/store")

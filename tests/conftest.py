@@ -44,14 +44,6 @@ class PostgresServer:
         return self.url(name)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests run on one pytest-xdist worker (``--dist loadgroup``): they share one app
-    server, and two of them at once would fight over a 2-core machine's time."""
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(autouse=True)
 def own_data_folder(tmp_path_factory, monkeypatch):
     """Every test starts with an empty data folder of its own, never the user's store (the

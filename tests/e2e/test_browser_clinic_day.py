@@ -152,8 +152,11 @@ def chart(page, shot: str | None = None, **values: int) -> None:
     expect(page.get_by_test_id("stToast").filter(has_text="Reading saved")).to_be_visible()
 
 
-def infusion_button(page, event: str):
-    return page.locator(f"div[class*='st-key-infusion_{event}'] button")
+def press_infusion(page, event: str) -> None:
+    """Press an infusion button once the page has settled (mid-rerun, the old button is still drawn
+    beside the new one)."""
+    wait_until_idle(page)
+    page.locator(f"div[class*='st-key-infusion_{event}'] button").click()
 
 
 def criterion(page, label: str):
@@ -228,7 +231,7 @@ def test_a_clinic_day_from_chair_setup_to_sign_off_is_in_the_audit_log(
     chart(page, shot="chairside_form.png", sbp=132, dbp=84, hr=80, spo2=98, rr=14)
     expect(tile(page, CHAIR_B)).to_contain_text("132/84")
     expect(page.get_by_text("the vitals are within the protocol's start limits")).to_be_visible()
-    infusion_button(page, "infusion_start").click()
+    press_infusion(page, "infusion_start")
     expect(page.get_by_text("Infusion: infusing", exact=True)).to_be_visible()
 
     # 4. Chair A: its monitor sends over HL7; a high SBP turns the tile red; acknowledged.
@@ -258,7 +261,7 @@ def test_a_clinic_day_from_chair_setup_to_sign_off_is_in_the_audit_log(
     # 5. Chair B: stopped; the checklist under the shipped protocol, then a recovery of seconds.
     go_to(page, "Chairs", "Chairs")
     open_chair(page, CHAIR_B)
-    infusion_button(page, "infusion_stop").click()
+    press_infusion(page, "infusion_stop")
     expect(page.get_by_test_id("stHeading").filter(has_text="Recovery and discharge")).to_be_visible()
     expect(criterion(page, "SBP back")).to_contain_text("no reading since the infusion stopped")
     chart(page, sbp=124, dbp=80, hr=76, spo2=98, rr=14)

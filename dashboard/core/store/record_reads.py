@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, conform, empty_frame
 from dashboard.core.store.arrow_reads import BLOCK, read_vitals
@@ -82,18 +82,17 @@ class RecordReads(SessionRows):
 
 
 def _vitals_of(session_ids: list[str]):
-    table = Vitals.__table__
-    return (
-        select(*(table.c[c] for c in VITALS_COLUMNS))
-        .where(table.c.session_id.in_(session_ids))
-        .order_by(table.c.session_id, table.c.timestamp, table.c.id)
-    )
+    return _rows_of(Vitals.__table__, VITALS_COLUMNS, session_ids, "id")
 
 
 def _events_of(session_ids: list[str]):
-    table = Event.__table__
+    return _rows_of(Event.__table__, STORED_EVENT_COLUMNS, session_ids, "entered_at")
+
+
+def _rows_of(table: Table, columns: tuple[str, ...], session_ids: list[str], tie: str):
+    """The sessions' rows of ``table`` in session and time order (``tie`` orders rows of one time)."""
     return (
-        select(*(table.c[c] for c in STORED_EVENT_COLUMNS))
+        select(*(table.c[c] for c in columns))
         .where(table.c.session_id.in_(session_ids))
-        .order_by(table.c.session_id, table.c.timestamp, table.c.entered_at)
+        .order_by(table.c.session_id, table.c.timestamp, table.c[tie])
     )

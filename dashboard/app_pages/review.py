@@ -42,6 +42,7 @@ with st.expander("Load your own files (CSV or FHIR JSON; many, or a folder)", ic
         )
         st.session_state["loaded_upload_ids"] = ids
         progress.empty()
+        st.rerun()  # the source choice at the top of the page shows the uploaded files too
     if data.source() == data.FILES and st.button("Back to the sample data", icon=":material/undo:"):
         data.use_sample_data()
         st.session_state.pop("loaded_upload_ids", None)

@@ -16,7 +16,9 @@ def pick(timezone: str) -> None:
     there = data.sources()
     chosen = data.source()
     if len(there) > 1:
-        st.radio("Sessions from", there, index=there.index(chosen), horizontal=True, key=_WIDGET,
+        # The choice shown is the source in use: an upload switches it without touching the widget.
+        st.session_state[_WIDGET] = chosen
+        st.radio("Sessions from", there, horizontal=True, key=_WIDGET,
                  on_change=lambda: data.choose(st.session_state[_WIDGET]))  # fmt: skip
     if chosen == data.CLINIC:
         _record_days(timezone)

@@ -87,3 +87,13 @@ def test_a_stored_sessions_detail_marks_hand_charting_and_lists_the_monitors_ala
     figure = at.get("plotly_chart")[0].proto.spec
     assert "diamond-open" in figure
     assert any("monitor's own alarms" in h.value for h in at.subheader)
+
+
+def test_an_upload_switches_the_source_shown_to_the_uploaded_files(store):
+    start_chair(store, "S1", "Chair 1")
+    at = open_app(REVIEW)
+    vitals = b"session_id,timestamp,hr\nU1,2026-03-02T09:00:00Z,72\nU1,2026-03-02T09:00:05Z,73\n"
+    at.file_uploader(key="up_files").upload("u.csv", vitals, "text/csv").run()
+    assert at.radio[0].value == "Uploaded files" and _summary(at)["session_id"].tolist() == ["U1"]
+    at.radio[0].set_value("Clinic records").run()
+    assert at.radio[0].value == "Clinic records" and _summary(at)["session_id"].tolist() == ["S1"]

@@ -205,10 +205,20 @@ def go_to(page: Page, link: str, title: str, tries: int = 3) -> None:
 
 def review_source(page: Page, source: str) -> None:
     """Pick where the Review's sessions come from (offered once the store holds sessions)."""
+    wait_until_idle(page)
     choice = page.get_by_test_id("stRadio").filter(has_text="Sessions from")
-    if choice.count():
-        choice.get_by_text(source, exact=True).click()
+    if not choice.count():
+        return
+    option = choice.get_by_role("radio", name=source)
+    for attempt in range(1, 4):  # a click landing while the page reruns is lost, as for a user
+        choice.locator("label").filter(has_text=source).click()
         wait_until_idle(page)
+        try:
+            expect(option).to_be_checked(timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == 3:
+                raise
 
 
 def upload(page: Page, files: list[tuple[str, bytes]]) -> None:
@@ -216,6 +226,9 @@ def upload(page: Page, files: list[tuple[str, bytes]]) -> None:
     page.get_by_text("Load your own files").click()
     dropzone = page.get_by_test_id("stFileUploaderDropzoneInput").first
     dropzone.set_input_files([{"name": n, "mimeType": "text/csv", "buffer": data} for n, data in files])
+    wait_until_idle(page)
+    # Until the upload is read, the page still shows the sessions it had (the clinic's records, say).
+    expect(page.get_by_role("radio", name="Uploaded files")).to_be_checked(timeout=LOAD_TIMEOUT_MS)
     wait_until_idle(page)
 
 

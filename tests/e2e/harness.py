@@ -265,9 +265,18 @@ def tile(page: Page, chair: str, priority: str = "") -> Locator:
     return page.locator(f"div[class*='st-key-tile-{priority}']").filter(has_text=chair).filter(has=fresh)
 
 
-def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
-    """Pick an option of a select box by typing it, as a user does."""
+def choose(page: Page, label: str, option: str, within: Locator | None = None, tries: int = 3) -> None:
+    """Pick an option of a select box by typing it, as a user does. A click that lands while the
+    page reruns opens nothing (the typing would go nowhere): the list is awaited, else clicked again."""
     name = page.get_by_test_id("stWidgetLabel").filter(has_text=re.compile(f"^{re.escape(label)}$"))
-    (within or page).get_by_test_id("stSelectbox").filter(has=name).click()
+    box = (within or page).get_by_test_id("stSelectbox").filter(has=name)
+    for attempt in range(1, tries + 1):
+        box.click()
+        try:
+            expect(page.get_by_role("listbox")).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == tries:
+                raise
     page.keyboard.type(option)
     page.keyboard.press("Enter")

@@ -224,7 +224,8 @@ def review_source(page: Page, source: str) -> None:
 def upload(page: Page, files: list[tuple[str, bytes]]) -> None:
     """Pick files in the Review page's file uploader."""
     page.get_by_text("Load your own files").click()
-    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput").first
+    # The Files tab's input: the Folder tab's (webkitdirectory) takes only a folder path.
+    dropzone = page.locator("[data-testid='stFileUploaderDropzoneInput']:not([webkitdirectory])").first
     dropzone.set_input_files([{"name": n, "mimeType": "text/csv", "buffer": data} for n, data in files])
     wait_until_idle(page)
     # Until the upload is read, the page still shows the sessions it had (the clinic's records, say).

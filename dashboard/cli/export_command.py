@@ -12,7 +12,6 @@ and name no session and no patient, since session ids carry the patient's id.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import sys
@@ -25,9 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from dashboard.cli.chair_command import EXIT_REFUSED, add_store_options
-from dashboard.core.export import FORMULA_STARTS, neutralise_formulas, write_dataset
+from dashboard.core.export import formula_safe, write_dataset
 from dashboard.core.interop.fhir import session_bundle
-from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, conform
 from dashboard.core.store import Store, open_store
 from dashboard.core.store.engine import database_url
 
@@ -125,21 +123,6 @@ def write_csv(store: Store, sessions: pd.DataFrame, out: Path) -> int:
     dataset = store.record_dataset(sessions["session_id"].tolist())
     _progress(f"read {len(dataset.vitals)} vitals rows and {len(dataset.events)} events; writing CSV")
     return len(write_dataset(formula_safe(dataset), out))
-
-
-def formula_safe(dataset: Dataset) -> Dataset:
-    """Every text cell a spreadsheet would run as a formula prefixed with ``'`` (``safe_csv``), the
-    same in every frame; the vitals are copied only when a session id needs it."""
-    vitals = dataset.vitals
-    if vitals["session_id"].cat.categories.str.startswith(FORMULA_STARTS).any():
-        ids = neutralise_formulas(vitals[["session_id"]])["session_id"]
-        vitals = conform(vitals.assign(session_id=ids), VITALS_COLUMNS)
-    return dataclasses.replace(
-        dataset,
-        vitals=vitals,
-        events=conform(neutralise_formulas(dataset.events), EVENT_COLUMNS),
-        sessions=conform(neutralise_formulas(dataset.sessions), SESSION_COLUMNS),
-    )
 
 
 def write_fhir(store: Store, sessions: pd.DataFrame, out: Path) -> int:

@@ -107,11 +107,11 @@ def live_sessions(loaded: Current) -> frozenset[str]:
 
 def record_span(timezone: str) -> tuple[dt.date, dt.date] | None:
     """The first and last day a stored session started, in the clinic's zone (None: no session)."""
-    started = live.store().recorded_sessions()["started_at"].dropna()
-    if started.empty:
+    span = live.store().started_span()
+    if span is None:
         return None
-    days = started.dt.tz_convert(timezone).dt.date
-    return days.min(), days.max()
+    first, last = (moment.tz_convert(timezone).date() for moment in span)
+    return first, last
 
 
 def record_is_stale() -> bool:

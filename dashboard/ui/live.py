@@ -49,7 +49,7 @@ def store_has_sessions() -> bool:
     """Whether the store holds any session, without creating an empty store just to ask."""
     if not settings.configured_database_url() and not settings.sqlite_path().exists():
         return False
-    return not store().sessions().empty
+    return store().has_sessions()
 
 
 def anything_live() -> bool:

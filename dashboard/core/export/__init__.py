@@ -17,12 +17,13 @@ from dashboard.core.export.pseudonymise import (
     pseudonyms,
     session_pseudonyms,
 )
-from dashboard.core.export.safe_csv import FORMULA_STARTS, neutralise_formulas, to_safe_csv
+from dashboard.core.export.safe_csv import FORMULA_STARTS, formula_safe, neutralise_formulas, to_safe_csv
 from dashboard.core.export.session_report import NOT_A_DEVICE, session_report_html
 
 __all__ = [
     "FORMULA_STARTS",
     "KEY_FILE",
+    "formula_safe",
     "NOT_A_DEVICE",
     "neutralise_formulas",
     "pseudonym_key",

@@ -23,7 +23,7 @@ from sqlalchemy import Table, func, select
 from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, conform, empty_frame
 from dashboard.core.store.arrow_reads import BLOCK, read_vitals
 from dashboard.core.store.entries import STORED_EVENT_COLUMNS, _current_versions
-from dashboard.core.store.models import AuditEntry, Event, Vitals
+from dashboard.core.store.models import AuditEntry, Event, Session, Vitals
 from dashboard.core.store.session_rows import SessionRows
 
 RECORD_COLUMNS: tuple[str, ...] = (*SESSION_COLUMNS, "started_at", "ended_at", "last_sample", "live")
@@ -47,6 +47,18 @@ class RecordReads(SessionRows):
             keep &= sessions["patient_id"] == patient_id
         chosen = sessions.loc[keep].reset_index(drop=True)
         return chosen.assign(live=chosen["ended_at"].isna())[list(RECORD_COLUMNS)]
+
+    def has_sessions(self) -> bool:
+        """Whether any session is stored: one row looked up, asked on every rerun of the review."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(Session.session_id).limit(1)).first() is not None
+
+    def started_span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """When the first and the last stored session started (None: no session), in one query."""
+        with self.engine.connect() as conn:
+            started = Session.started_at
+            first, last = conn.execute(select(func.min(started), func.max(started))).one()
+        return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
 
     def record_version(self) -> str:
         """A mark that changes whenever a vital or an audited action is written: the review's

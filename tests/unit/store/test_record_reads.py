@@ -129,3 +129,13 @@ def test_a_store_adbc_cannot_read_is_read_through_sqlalchemy(store, monkeypatch)
         "postgresql+psycopg", username="clinic", password="s3cret/x", host="db", port=5433, database="store"
     )
     assert arrow_reads.adbc_uri(server) == ("postgresql", "postgresql://clinic:s3cret%2Fx@db:5433/store")
+
+
+def test_whether_sessions_are_stored_and_when_they_started_are_one_query_each(database_url):
+    from dashboard.core.store import open_store
+
+    with open_store(database_url) as store:
+        assert not store.has_sessions() and store.started_span() is None
+        store.start_session("A", user="feed", at=T0)
+        store.start_session("B", user="feed", at=T0 + pd.Timedelta(days=2))
+        assert store.has_sessions() and store.started_span() == (T0, T0 + pd.Timedelta(days=2))

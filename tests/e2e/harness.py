@@ -204,8 +204,13 @@ def go_to(page: Page, link: str, title: str, tries: int = 3) -> None:
 
 
 def review_source(page: Page, source: str) -> None:
-    """Pick where the Review's sessions come from (offered once the store holds sessions)."""
+    """Pick where the Review's sessions come from (offered once the store holds sessions). The
+    picker is judged only once the page has drawn its sessions table below it: just after a page
+    change the script may not have started, and "no picker yet" is not "no picker"."""
     wait_until_idle(page)
+    table = page.get_by_text(re.compile(r"^Sessions \(\d+ of \d+\)$"))
+    drawn = table.or_(page.get_by_text("No usable session"))
+    expect(drawn.first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     choice = page.get_by_test_id("stRadio").filter(has_text="Sessions from")
     if not choice.count():
         return

@@ -6,16 +6,23 @@ a temporary ``DASHBOARD_DATA_DIR`` (its own store), ready when ``/_stcore/health
 ``ok``; its output is shown when it fails to start and after a failed test. Without Chromium or
 playwright every test here is skipped with the reason; in CI (``CI=true``) that is a failure
 instead.
+
+The sign-in tests (any test using ``oidc_provider``) also need Node.js: their OpenID provider
+(``identity_provider.running_provider``) and an app of their own (``signed_in_app``) that
+requires a login through it; without node or npm they are skipped with the reason, failed in CI.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
 from dashboard.core.settings import SQLITE_FILE
 from dashboard.core.store import open_store
+from tests.e2e import identity_provider
 from tests.e2e.harness import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -30,12 +37,14 @@ from tests.e2e.harness import (
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    reason = missing()
-    if reason is None or in_ci():  # in CI the browser fixture fails with the reason
+    if in_ci():  # in CI the browser and provider fixtures fail with the reason
         return
+    reason, node = missing(), identity_provider.missing()
     for item in items:
-        if item.get_closest_marker("e2e"):
+        if reason is not None and item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+        elif node is not None and "oidc_provider" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason=f"sign-in tests skipped: {node}"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -51,6 +60,47 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer
     root = tmp_path_factory.mktemp("e2e")
     with running_app(root / "data", root / "streamlit.log") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[identity_provider.OidcProvider]:
+    """The OpenID provider on a free loopback port, its one client the app on ``app_port``."""
+    reason = identity_provider.missing()
+    if reason is not None:
+        pytest.fail(f"{reason}; CI must run the sign-in tests")
+    root = tmp_path_factory.mktemp("oidc")
+    with identity_provider.running_provider(free_port(), root / "provider.log") as provider:
+        yield provider
+
+
+@dataclass(frozen=True)
+class SignedInApp:
+    server: StreamlitServer
+    provider: identity_provider.OidcProvider
+    cookie_secret: str  # what signs the identity cookie
+
+    def output(self) -> str:
+        return f"--- streamlit run output ---\n{self.server.output()[-20_000:]}\n" + (
+            f"--- OpenID provider output ---\n{self.provider.output()[-10_000:]}"
+        )
+
+
+@pytest.fixture(scope="session")
+def signed_in_app(oidc_provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedInApp]:
+    """The app requiring a login (``DASHBOARD_REQUIRE_LOGIN=1``) through ``oidc_provider``, on its
+    own store, its secrets a file outside the repository (``--secrets.files``)."""
+    root = tmp_path_factory.mktemp("e2e-sign-in")
+    cookie_secret = secrets.token_urlsafe(32)
+    secrets_file = root / "secrets.toml"
+    secrets_file.write_text(oidc_provider.secrets_toml(cookie_secret))
+    with running_app(
+        root / "data",
+        root / "streamlit.log",
+        port=oidc_provider.app_port,
+        options=("--secrets.files", str(secrets_file)),
+        env={"DASHBOARD_REQUIRE_LOGIN": "1"},
+    ) as running:
+        yield SignedInApp(running, oidc_provider, cookie_secret)
 
 
 @pytest.fixture(scope="module")

@@ -73,10 +73,19 @@ class ServerError(RuntimeError):
 
 class StreamlitServer:
     """``streamlit run dashboard/app.py`` on a free loopback port, in ``app_environment(data_dir)``
-    (its own store), its output written to ``log``."""
+    (its own store), its output written to ``log``. ``port``, more ``--section.option value``
+    arguments (``options``) and environment variables (``env``) may be given: the sign-in tests'
+    app has its port known to the identity provider first, and its own secrets file."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
-        port = free_port()
+    def __init__(
+        self,
+        data_dir: Path,
+        log: Path,
+        port: int | None = None,
+        options: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = data_dir
         self.log = log
@@ -89,9 +98,10 @@ class StreamlitServer:
                 "--server.address", "127.0.0.1",
                 "--server.fileWatcherType", "none",
                 "--browser.gatherUsageStats", "false",
+                *options,
             ],
             cwd=ROOT,
-            env=app_environment(data_dir),
+            env={**app_environment(data_dir), **(env or {})},
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -124,9 +134,10 @@ class StreamlitServer:
 
 
 @contextmanager
-def running_app(data_dir: Path, log: Path) -> Iterator[StreamlitServer]:
-    """The app's server, healthy, for the length of the ``with`` block; stopped after it."""
-    server = StreamlitServer(data_dir, log)
+def running_app(data_dir: Path, log: Path, **extra) -> Iterator[StreamlitServer]:
+    """The app's server, healthy, for the length of the ``with`` block; stopped after it
+    (``extra``: StreamlitServer's port, options, env)."""
+    server = StreamlitServer(data_dir, log, **extra)
     try:
         server.wait_healthy()
         yield server

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, case, func, select
 
 from dashboard.core.analysis.alerts import alert_keys, still_sounding
 from dashboard.core.model import ALERT_COLUMNS, TIMESTAMP_DTYPE, VITALS, conform
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import Acknowledgement, AlertEpisode, Session, Vitals, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
@@ -95,9 +96,11 @@ class AlertRows(StoreBase):
         )[["acknowledged_by", "acknowledged_at", "acknowledged_reason"]]
         return alerts.join(latest, on="alert_key")[list(OPEN_ALERT_COLUMNS)]
 
-    def acknowledge(self, alert_key: str, *, user: str, reason: str, entry_id: str | None = None) -> str:
+    def acknowledge(
+        self, alert_key: str, *, user: str | Actor, reason: str, entry_id: str | None = None
+    ) -> str:
         """Acknowledge an alert episode, for everyone to see; a reason is mandatory."""
-        user, reason = _required(user, "user"), _required(reason, "reason")
+        user, reason = self._authorise(user, "acknowledge"), _required(reason, "reason")
         entry_id = entry_id or _new_id()
         with self._write() as conn:
             session_id = conn.execute(

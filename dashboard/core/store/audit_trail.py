@@ -11,6 +11,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import select
 
+from dashboard.core.analysis.protocol import ProtocolError, load_protocol
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import AuditEntry, ProtocolChange, utcnow
 from dashboard.core.store.store_base import StoreBase, _audit, _insert_new, _new_id, _required
 
@@ -22,10 +24,14 @@ class AuditTrail(StoreBase):
     """Store mixin: protocol changes and the audit log."""
 
     def record_protocol_change(
-        self, *, user: str, toml_text: str, reason: str, entry_id: str | None = None
+        self, *, user: str | Actor, toml_text: str, reason: str, entry_id: str | None = None
     ) -> str:
-        """Adopt a new protocol (TOML text, validated by the caller); the old ones stay on record."""
-        user, reason = _required(user, "user"), _required(reason, "reason")
+        """Adopt a new protocol (TOML text, validated by the caller); the old ones stay on record.
+
+        A protocol that differs from the one in force only in its per-patient limits is the
+        ``patient_limits`` operation (a clinician's); any other change is ``protocol_adoption``."""
+        user = self._authorise(user, adoption_operation(self.current_protocol(), toml_text))
+        reason = _required(reason, "reason")
         entry_id = entry_id or _new_id()
         row = {"id": entry_id, "user": user, "reason": reason, "toml_text": toml_text, "changed_at": utcnow()}
         with self._write() as conn:
@@ -65,3 +71,21 @@ class AuditTrail(StoreBase):
         if since is not None:
             query = query.where(AuditEntry.at > since)
         return self._frame(query.order_by(AuditEntry.id), AUDIT_COLUMNS)
+
+
+def adoption_operation(in_force: str | None, toml_text: str) -> str:
+    """``patient_limits`` when ``toml_text`` changes only the per-patient overrides of the protocol
+    in force (None: the shipped default), else ``protocol_adoption``, also for text that does
+    not read as a protocol (the caller validates it; the stricter role is the safe guess)."""
+    try:
+        # As bytes: a one-line text would otherwise be read as a file's path.
+        old = load_protocol(None if in_force is None else in_force.encode())
+        new = load_protocol(toml_text.encode())
+    except ProtocolError:
+        return "protocol_adoption"
+    without = {"overrides": {}}
+    return (
+        "patient_limits"
+        if old.model_copy(update=without) == new.model_copy(update=without)
+        else "protocol_adoption"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import BedAssignment, Session, utcnow
 from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _required
 
@@ -19,19 +20,19 @@ BED_ASSIGNMENT_COLUMNS: tuple[str, ...] = ("bed_or_device_id", "session_id", "us
 class Beds(StoreBase):
     """Store mixin: bed and device assignments."""
 
-    def assign_bed(self, bed_or_device_id: str, session_id: str, *, user: str) -> None:
+    def assign_bed(self, bed_or_device_id: str, session_id: str, *, user: str | Actor) -> None:
         """Send what a bed or device (its HL7 location or EUI-64) measures to an open session.
 
         A new assignment replaces the bed's previous one; assigning it again to the same
         session changes nothing.
         """
-        user, bed = _required(user, "user"), _required(bed_or_device_id, "bed or device id")
+        user, bed = self._authorise(user, "attach_monitor"), _required(bed_or_device_id, "bed or device id")
         with self._write() as conn:
             _assign(conn, bed, session_id, user)
 
-    def unassign(self, bed_or_device_id: str, *, user: str) -> None:
+    def unassign(self, bed_or_device_id: str, *, user: str | Actor) -> None:
         """Stop sending a bed's or device's readings to any session."""
-        user, bed = _required(user, "user"), _required(bed_or_device_id, "bed or device id")
+        user, bed = self._authorise(user, "attach_monitor"), _required(bed_or_device_id, "bed or device id")
         with self._write() as conn:
             previous = _assigned_session(conn, bed)
             if previous is None:

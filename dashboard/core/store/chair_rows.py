@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select, text
 
 from dashboard.core.model import TIMESTAMP_DTYPE
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import NAME_LENGTH, Chair, ChairMonitor, Session, utcnow
 from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _required
 
@@ -27,9 +28,9 @@ _LOCK_KEY = 0x6B636872  # PostgreSQL advisory lock of chair changes and check-in
 class ChairRows(StoreBase):
     """Store mixin: the chairs, their monitors, and whether a session is open on each."""
 
-    def set_chair(self, name: str, monitors: Iterable[str] = (), *, user: str) -> None:
+    def set_chair(self, name: str, monitors: Iterable[str] = (), *, user: str | Actor) -> None:
         """Add a chair or replace its monitors (none: charted by hand); the same again changes nothing."""
-        user, name = _required(user, "user"), _name(name, "chair name")
+        user, name = self._authorise(user, "chair_setup"), _name(name, "chair name")
         wanted = tuple(sorted({_name(monitor, "monitor id") for monitor in monitors}))
         with self._write() as conn:
             lock_chairs(conn)
@@ -46,9 +47,9 @@ class ChairRows(StoreBase):
             was = f" (was {_listing(current[name])})" if name in current else ""
             _audit(conn, user, "chair_set", "chair", name, None, f"{_listing(wanted)}{was}")
 
-    def remove_chair(self, name: str, *, user: str) -> None:
+    def remove_chair(self, name: str, *, user: str | Actor) -> None:
         """Take a chair out of the clinic (its history stays); refused while a session is open on it."""
-        user, name = _required(user, "user"), _name(name, "chair name")
+        user, name = self._authorise(user, "chair_setup"), _name(name, "chair name")
         with self._write() as conn:
             lock_chairs(conn)
             current = _current(conn)

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, select, update
 
 from dashboard.core.model import TIMESTAMP_DTYPE
+from dashboard.core.roles import Actor
 from dashboard.core.store.beds import _assigned_session
 from dashboard.core.store.chair_rows import chair_monitors, lock_chairs, open_session_on
 from dashboard.core.store.models import Patient, ProtocolChange, Session, utcnow
@@ -49,12 +50,12 @@ class CheckInRows(StoreBase):
     """Store mixin: opening a session on a free chair, and a patient's sessions."""
 
     def check_in_session(
-        self, patient_id: str, chair: str, plan: dict, *, user: str, at: datetime | None = None
+        self, patient_id: str, chair: str, plan: dict, *, user: str | Actor, at: datetime | None = None
     ) -> tuple[str, tuple[str, ...]]:
         """Open a new session for ``patient_id`` on the free ``chair`` with ``plan`` (``PLAN_COLUMNS``)
         and the protocol version in force; returns the new session id and the chair's monitors."""
         user, patient_id, chair = (
-            _required(user, "user"),
+            self._authorise(user, "check_in"),
             _required(patient_id, "patient id"),
             _required(chair, "chair"),
         )
@@ -102,7 +103,7 @@ class CheckInRows(StoreBase):
         return session_id, monitors
 
     def change_dose_plan(
-        self, session_id: str, plan: dict, *, user: str, reason: str | None = None
+        self, session_id: str, plan: dict, *, user: str | Actor, reason: str | None = None
     ) -> list[str]:
         """Complete or correct a session's dose plan (``PLAN_COLUMNS`` in ``plan``; those absent are
         kept); returns the columns that changed, audited with their old and new values.
@@ -110,7 +111,7 @@ class CheckInRows(StoreBase):
         Filling in what was left empty needs no reason; changing a recorded value does (a dose or
         rate change with its reason), and so does any change once the session is signed (an addendum).
         """
-        user, reason = _required(user, "user"), (reason or "").strip() or None
+        user, reason = self._authorise(user, "dose_plan"), (reason or "").strip() or None
         sessions = Session.__table__
         with self._write() as conn:
             signed = _refuse_if_signed(conn, [session_id], "a dose plan change", reason)

@@ -16,9 +16,10 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, or_, select
 
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import Discharge, Session, SignOff, utcnow
 from dashboard.core.store.session_rows import close_session
-from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _new_id, _required, _typed
+from dashboard.core.store.store_base import EntryError, StoreBase, _audit, _new_id, _typed
 
 _QUEUE_SESSION_COLUMNS = ("session_id", "patient_id", "chair", "started_at", "ended_at", "end_reason")
 TO_SIGN_COLUMNS: tuple[str, ...] = (*_QUEUE_SESSION_COLUMNS, "discharged_at", "missing")
@@ -44,7 +45,7 @@ class DischargeRows(StoreBase):
         session_id: str,
         criteria: list[dict],
         *,
-        user: str,
+        user: str | Actor,
         reason: str | None = None,
         ready_at: datetime | None = None,
         at: datetime | None = None,
@@ -56,7 +57,7 @@ class DischargeRows(StoreBase):
         A criterion not met (or not confirmed by hand) needs the ``reason`` to discharge anyway.
         A session is discharged once; a resubmitted form (same ``entry_id``) is recorded once.
         """
-        user, entry_id = _required(user, "user"), entry_id or _new_id()
+        user, entry_id = self._authorise(user, "discharge"), entry_id or _new_id()
         unmet = _unmet(criteria)
         reason = (reason or "").strip() or None
         if unmet and reason is None:
@@ -94,10 +95,10 @@ class DischargeRows(StoreBase):
         with self.engine.connect() as conn:
             return _missing(conn, session_id)
 
-    def sign_off(self, session_id: str, *, user: str, at: datetime | None = None) -> str:
+    def sign_off(self, session_id: str, *, user: str | Actor, at: datetime | None = None) -> str:
         """The clinician signs the discharged session: it is ended if still open and locked from
         now on. Refused, naming what is missing, while a required field is empty."""
-        user, at = _required(user, "user"), at or utcnow()
+        user, at = self._authorise(user, "sign_off"), at or utcnow()
         with self._write() as conn:
             _locked_session(conn, session_id)
             signed = self._signature(conn, session_id)

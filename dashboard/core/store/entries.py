@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.model import EVENT_COLUMNS, SEVERITIES, conform
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import Event, utcnow
 from dashboard.core.store.session_rows import _ensure_sessions
 from dashboard.core.store.store_base import (
@@ -55,7 +56,7 @@ class EventEntries(StoreBase):
         timestamp: datetime,
         event: str,
         *,
-        user: str,
+        user: str | Actor,
         severity: str | None = None,
         ctcae_grade: int | None = None,
         scale: str | None = None,
@@ -77,19 +78,19 @@ class EventEntries(StoreBase):
             "note": note,
             "reason": addendum_reason.strip() if addendum_reason and addendum_reason.strip() else None,
         }
-        return self._insert_event(row, _required(user, "user"), entry_id, amends=None)
+        return self._insert_event(row, self._authorise(user, "entry"), entry_id, amends=None)
 
     def add_addendum(
-        self, session_id: str, text: str, reason: str, user: str, entry_id: str | None = None
+        self, session_id: str, text: str, reason: str, user: str | Actor, entry_id: str | None = None
     ) -> str:
         """A note added later, with why (after sign-off, the only way to add to a session)."""
         text, reason = _required(text, "text"), _required(reason, "reason")
         return self.add_event(session_id, utcnow(), "note", user=user, note=text, addendum_reason=reason,
                               entry_id=entry_id)  # fmt: skip
 
-    def add_events(self, events: pd.DataFrame, *, user: str) -> list[str]:
+    def add_events(self, events: pd.DataFrame, *, user: str | Actor) -> list[str]:
         """Append canonical event rows in one transaction (feeds, imports); returns their ids."""
-        user = _required(user, "user")
+        user = self._authorise(user, "entry")
         with self._write() as conn:
             return _insert_events(conn, events, user)
 
@@ -97,7 +98,7 @@ class EventEntries(StoreBase):
         self,
         original_id: str,
         *,
-        user: str,
+        user: str | Actor,
         reason: str,
         entry_id: str | None = None,
         addendum: bool = False,
@@ -115,7 +116,13 @@ class EventEntries(StoreBase):
         return self._amend(original_id, user, reason, entry_id, changes, retract=False, addendum=addendum)
 
     def retract_event(
-        self, original_id: str, *, user: str, reason: str, entry_id: str | None = None, addendum: bool = False
+        self,
+        original_id: str,
+        *,
+        user: str | Actor,
+        reason: str,
+        entry_id: str | None = None,
+        addendum: bool = False,
     ) -> str:
         """Withdraw an entry made in error (kept in the history, gone from the current view)."""
         return self._amend(original_id, user, reason, entry_id, {}, retract=True, addendum=addendum)
@@ -159,7 +166,7 @@ class EventEntries(StoreBase):
         retract: bool,
         addendum: bool,
     ) -> str:
-        user, reason = _required(user, "user"), _required(reason, "reason")
+        user, reason = self._authorise(user, "entry"), _required(reason, "reason")
         with self.engine.connect() as conn:
             original = conn.execute(select(Event.__table__).where(Event.id == original_id)).mappings().first()
         if original is None:

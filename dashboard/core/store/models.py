@@ -351,3 +351,18 @@ class SignOff(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.session_id"))
     user: Mapped[str] = mapped_column(String(NAME_LENGTH))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffMember(Base):
+    """One version of a staff member's roles (append-only): the latest row of a login is in
+    force, and taking every role away is a row with none, so who granted what stays on record.
+    For clinics whose identity provider sends no roles claim."""
+
+    __tablename__ = "staff"
+    __table_args__ = (Index("ix_staff_login", "login", "id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    roles: Mapped[str] = mapped_column(String(NAME_LENGTH))  # space-separated roles and grants
+    user: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from dashboard.core.model import EVENT_COLUMNS, VITALS, VITALS_COLUMNS, conform
+from dashboard.core.roles import Actor
 from dashboard.core.store.beds import _assign
 from dashboard.core.store.entries import _insert_events
 from dashboard.core.store.models import HeldAttachment, HeldVitals, Session, utcnow
@@ -36,12 +37,12 @@ class Monitors(StoreBase):
     """Store mixin: held readings of unassigned monitors, and assigning a monitor to a session."""
 
     def add_monitor_readings(
-        self, session_id: str, vitals: pd.DataFrame, notes: pd.DataFrame, *, user: str
+        self, session_id: str, vitals: pd.DataFrame, notes: pd.DataFrame, *, user: str | Actor
     ) -> int:
         """One monitor message's vitals rows (of ``session_id``) and event notes (``timestamp``,
         ``note``) in one transaction (an ACK says both are stored, or neither); returns the count
         of vitals rows. Called for every message: nothing is built for notes a message lacks."""
-        user = _required(user, "user")
+        user = self._authorise(user, "device_readings")
         if not vitals["session_id"].eq(session_id).all():
             raise EntryError(f"a monitor's readings for {session_id!r} name another session")
         with self._write() as conn:
@@ -88,11 +89,16 @@ class Monitors(StoreBase):
         return self._frame(query, HELD_MONITOR_COLUMNS).astype({"readings": "int64"})
 
     def attach_monitor(
-        self, monitor_id: str, session_id: str, *, user: str, lookback: timedelta = timedelta(minutes=15)
+        self,
+        monitor_id: str,
+        session_id: str,
+        *,
+        user: str | Actor,
+        lookback: timedelta = timedelta(minutes=15),
     ) -> int:
         """Assign a monitor to an open session and copy its held readings from ``lookback``
         before the session's start into the session; returns how many readings were attached."""
-        user, monitor_id = _required(user, "user"), _required(monitor_id, "monitor id")
+        user, monitor_id = self._authorise(user, "attach_monitor"), _required(monitor_id, "monitor id")
         with self._write() as conn:
             _assign(conn, monitor_id, session_id, user)
             started = conn.execute(

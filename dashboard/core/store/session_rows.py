@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.model import SESSION_COLUMNS, VITALS, VITALS_COLUMNS, conform, empty_frame
+from dashboard.core.roles import Actor
 from dashboard.core.store.models import AlertEpisode, Discharge, Event, Patient, Session, Vitals, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
@@ -45,7 +46,7 @@ class SessionRows(StoreBase):
         self,
         session_id: str,
         *,
-        user: str,
+        user: str | Actor,
         patient_id: str | None = None,
         chair: str | None = None,
         planned_minutes: float | None = None,
@@ -56,7 +57,7 @@ class SessionRows(StoreBase):
         at: datetime | None = None,
     ) -> None:
         """Open a session (on a chair, for a pseudonymous patient id)."""
-        user = _required(user, "user")
+        user = self._authorise(user, "check_in")
         at = at or utcnow()
         try:
             with self._write() as conn:
@@ -85,14 +86,14 @@ class SessionRows(StoreBase):
             raise EntryError(f"session {session_id!r} was already started") from error
 
     def end_session(
-        self, session_id: str, *, user: str, reason: str | None = None, at: datetime | None = None
+        self, session_id: str, *, user: str | Actor, reason: str | None = None, at: datetime | None = None
     ) -> None:
         """Close a session; its alerts stop being listed as open.
 
         A session checked in on a chair ends with its discharge and sign-off; ending it before it
         was discharged needs the ``reason`` (kept with it, so that it can still be signed).
         """
-        user, at, reason = _required(user, "user"), at or utcnow(), (reason or "").strip() or None
+        user, at, reason = self._authorise(user, "discharge"), at or utcnow(), (reason or "").strip() or None
         with self._write() as conn:
             row = conn.execute(
                 select(Session.protocol_version, Session.ended_at).where(Session.session_id == session_id)
@@ -135,22 +136,22 @@ class SessionRows(StoreBase):
 
     # --- vitals ------------------------------------------------------------------------------
 
-    def add_vitals(self, vitals: pd.DataFrame, *, user: str) -> int:
+    def add_vitals(self, vitals: pd.DataFrame, *, user: str | Actor) -> int:
         """Append wide-form vitals rows (one transaction, one multi-row insert); returns the count.
 
         Sessions not started yet are opened on the way, so a monitor feed is never refused.
         """
-        user = _required(user, "user")
+        user = self._authorise(user, "device_readings")
         with self._write() as conn:
             return _insert_vitals(conn, vitals, user)
 
     def add_charted_vitals(
-        self, reading: pd.DataFrame, *, user: str, entry_id: str, addendum_reason: str | None = None
+        self, reading: pd.DataFrame, *, user: str | Actor, entry_id: str, addendum_reason: str | None = None
     ) -> bool:
         """Store a reading charted by hand (``live.chairside.charted_reading``) as ``manual``,
         audited; False if this form submission (``entry_id``) was stored already. A signed
         session takes it only as an addendum, with ``addendum_reason``."""
-        user, entry_id = _required(user, "user"), _required(entry_id, "entry id")
+        user, entry_id = self._authorise(user, "chart_vitals"), _required(entry_id, "entry id")
         rows = conform(reading, VITALS_COLUMNS)
         if len(rows) != 1 or rows["timestamp"].isna().any():
             raise EntryError("a charted reading is one vitals row with its time")

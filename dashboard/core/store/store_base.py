@@ -1,9 +1,10 @@
 """What every part of the store shares: the base class its mixins build on and the helpers
 they write and read with.
 
-``StoreBase`` holds the engine and the two ways in: ``_write`` (one write transaction) and
-``_frame`` (a query as a frame with the model's dtypes). The functions below insert rows on
-either backend, write the audit log inside the caller's transaction and check what staff typed.
+``StoreBase`` holds the engine and the three ways in: ``_authorise`` (the one check of who may
+write what, every write method's first step), ``_write`` (one write transaction) and ``_frame``
+(a query as a frame with the model's dtypes). The functions below insert rows on either backend,
+write the audit log inside the caller's transaction and check what staff typed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Engine, Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.core.model import TIMESTAMP_DTYPE, conform
+from dashboard.core.roles import Actor, RoleError, as_actor, may, operations, roles_text
 from dashboard.core.store.engine import WRITE_OPTION
 from dashboard.core.store.models import AuditEntry, Session, SignOff, utcnow
 
@@ -49,10 +51,30 @@ class EntryError(ValueError):
 
 
 class StoreBase:
-    """The engine, and the transactions and typed reads every mixin of the store goes through."""
+    """The engine, and the check, transactions and typed reads every mixin of the store goes through.
 
-    def __init__(self, engine: Engine) -> None:
+    ``roles_required`` is False in the open single-machine mode (no sign-in, the command line):
+    a write naming a bare user then holds every role, as before roles. With sign-in configured
+    the app opens the store with it True, and only an ``Actor`` holding a role may write.
+    """
+
+    def __init__(self, engine: Engine, *, roles_required: bool = False) -> None:
         self.engine = engine
+        self.roles_required = roles_required
+
+    def _authorise(self, user: str | Actor, operation: str) -> str:
+        """The name to record for ``user`` doing ``operation`` (the roles table's name); a user
+        without one of its roles gets ``RoleError``, and the refusal is audited in its own
+        transaction (the operation and the roles only: never patient data)."""
+        actor = as_actor(user, open_mode=not self.roles_required)
+        name = _required(actor.name, "user")
+        if not may(actor, operation):
+            allowed = operations()[operation].roles
+            with self._write() as conn:
+                detail = f"needs {roles_text(allowed)}; holds {roles_text(actor.roles) or 'no role'}"
+                _audit(conn, name, "refused", "operation", operation, None, detail)
+            raise RoleError(Actor(name, actor.roles), operation, allowed)
+        return name
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -12,10 +12,11 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.core.roles import Actor
 from dashboard.core.store.entries import _insert_events
 from dashboard.core.store.models import IngestFile, utcnow
 from dashboard.core.store.session_rows import _insert_vitals
-from dashboard.core.store.store_base import StoreBase, _audit, _required
+from dashboard.core.store.store_base import StoreBase, _audit
 
 
 class _PositionMoved(Exception):
@@ -49,7 +50,7 @@ class WatchedFiles(StoreBase):
         vitals: pd.DataFrame,
         events: pd.DataFrame,
         *,
-        user: str,
+        user: str | Actor,
     ) -> bool:
         """Rows read from a watched file and the position after them, in one transaction.
 
@@ -57,7 +58,7 @@ class WatchedFiles(StoreBase):
         position moves only from ``before``: if another watcher moved it first, nothing is
         stored and False is returned, so two watchers on one folder never double a row.
         """
-        user = _required(user, "user")
+        user = self._authorise(user, "device_readings")
         table = IngestFile.__table__
         row = {**after.__dict__, "path": path, "updated_at": utcnow()}
         try:

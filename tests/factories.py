@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 
+from dashboard.core.interop.hl7_allow import AllowList
 from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.model import (
     ALERT_COLUMNS,
@@ -215,11 +216,13 @@ def alarm_message(
 
 
 @contextmanager
-def listening(store, timezone: str = "UTC") -> Iterator[int]:
-    """An ``Hl7Listener`` on ``store`` serving on a free loopback port (yielded) in a thread of
-    its own, so that blocking clients (python-hl7's ``mllp_send``, plain sockets) can talk to it."""
+def listening(store, timezone: str = "UTC", allow: AllowList | None = None) -> Iterator[int]:
+    """An ``Hl7Listener`` on ``store`` (hearing ``allow``) serving on a free loopback port (yielded)
+    in a thread of its own, so that blocking clients (python-hl7's ``mllp_send``, plain sockets)
+    can talk to it."""
     loop = asyncio.new_event_loop()
-    started = asyncio.run_coroutine_threadsafe(Hl7Listener(store, timezone).start("127.0.0.1", 0), loop)
+    listener = Hl7Listener(store, timezone, allow)
+    started = asyncio.run_coroutine_threadsafe(listener.start("127.0.0.1", 0), loop)
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     server = started.result(timeout=30)

@@ -9,6 +9,7 @@ Modules in the order a message flows:
 - ``hl7_oru``: an HL7 v2 ORU^R01 message (IHE PCD-01, VitalServer) -> vitals readings, or why not
 - ``hl7_alarms``: an ORU^R40 (IHE PCD-04) -> the monitor's own alarm reports
 - ``hl7_ack``: the ACK every message is answered with, whatever its header holds
+- ``hl7_allow``: who the listener hears: source addresses and networks, monitor ids, the chairs' monitors
 - ``mllp_listener``: the MLLP server that acknowledges every message and stores or holds what it carries
 - ``fhir_medication``: a session's infusion as a FHIR R4 MedicationAdministration (RxNorm, UCUM)
 - ``fhir``: a session as a FHIR R4 transaction Bundle, and Observations back into the model

@@ -12,6 +12,11 @@ message. What it does with one frame, in order:
    its session when it has one;
 4. anything else is answered AR with the reason; a message that cannot be stored, AE.
 
+Before any of this, the allow-list (``hl7_allow``): a message from an address or a monitor the
+listener does not hear (``--allow``, the monitors configured on chairs; with neither, this machine
+only) is answered AR with the reason, logged with the peer's address and control id only, and
+stores nothing, not even as held readings or device alarms.
+
 AA is sent only once the message is committed, so an AA is a promise that it is in the store.
 AE and AR carry the reason in MSA-3 and ERR segments (``hl7_ack``), which gateways show to their
 operators. No frame stops the server or the connection it came on, and every message gets an
@@ -25,6 +30,7 @@ import asyncio
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -34,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.core.interop import hl7_alarms, hl7_oru
 from dashboard.core.interop.hl7_ack import acknowledgement, problem_text
+from dashboard.core.interop.hl7_allow import AllowList, Refusal, describe, printable, refusal, source_names
 from dashboard.core.interop.hl7_fields import (
     INTERNAL_ERROR,
     REQUIRED_FIELD_MISSING,
@@ -44,7 +51,7 @@ from dashboard.core.interop.hl7_fields import (
     message_type,
 )
 from dashboard.core.interop.hl7_frames import parse_message, split_messages
-from dashboard.core.interop.hl7_identity import MessageSource
+from dashboard.core.interop.hl7_identity import MessageSource, message_source
 from dashboard.core.model import DEVICE_ALARM_COLUMNS, conform
 from dashboard.core.store import EntryError, Store
 
@@ -52,6 +59,7 @@ LISTENER_USER = "hl7-listener"
 DEFAULT_PORT = 2575
 MAX_FRAME_BYTES = 1 << 20  # a PCD-01 message is a few kB; a waveform batch may be far larger
 RECENT_MESSAGES = 10_000
+CHAIR_MONITORS_MAX_AGE_S = 10.0  # a monitor taken off its chair is refused within this time
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +67,12 @@ log = logging.getLogger(__name__)
 class Hl7Listener:
     """Turns MLLP frames into stored readings and alarms and ACKs; one instance serves every connection."""
 
-    def __init__(self, store: Store, timezone: str = "UTC") -> None:
+    def __init__(self, store: Store, timezone: str = "UTC", allow: AllowList | None = None) -> None:
         self.store = store
         self.timezone = timezone
+        self.allow = allow or AllowList()
+        self._chair_monitors: frozenset[str] | None = None
+        self._chair_monitors_read = 0.0
         self._recent: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()
         self._handlers: dict[tuple[str, str], Callable[[hl7.Message], tuple]] = {
@@ -71,12 +82,18 @@ class Hl7Listener:
 
     async def start(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> asyncio.Server:
         """Listen on ``host:port`` (port 0: any free port, see ``server.sockets``)."""
+        log.info("HL7 listener %s", self.hearing())
         return await start_hl7_server(
             self.serve_connection, host, port, limit=MAX_FRAME_BYTES, encoding="utf-8"
         )
 
+    def hearing(self) -> str:
+        """Who this listener hears, in one line (the allow-list and the chairs' monitors now)."""
+        return describe(self.allow, self._configured_monitors())
+
     async def serve_connection(self, reader: HL7StreamReader, writer: HL7StreamWriter) -> None:
         """Answer every frame on one connection until the sender closes it."""
+        peer = _peer_address(writer)
         try:
             while True:
                 try:
@@ -88,7 +105,7 @@ class Hl7Listener:
                 except ValueError:
                     acks = [_refusal(f"frame longer than {MAX_FRAME_BYTES} bytes")]
                 else:
-                    acks = await asyncio.to_thread(self.acknowledge_frame, block)
+                    acks = await asyncio.to_thread(self.acknowledge_frame, block, peer)
                 for ack in acks:
                     writer.writemessage(ack)
                 await writer.drain()
@@ -97,15 +114,26 @@ class Hl7Listener:
         finally:
             writer.close()
 
-    def acknowledge_frame(self, block: bytes) -> list[hl7.Message]:
+    def acknowledge_frame(self, block: bytes, peer: str | None = None) -> list[hl7.Message]:
         """Each message of one frame stored and answered, in order (blocking: a worker thread)."""
-        return [self.acknowledge(text) for text in split_messages(block)]
+        return [self.acknowledge(text, peer) for text in split_messages(block)]
 
-    def acknowledge(self, text: str | bytes) -> hl7.Message:
-        """Store one message and answer it; never raises, whatever the message holds."""
+    def acknowledge(self, text: str | bytes, peer: str | None = None) -> hl7.Message:
+        """Store one message from ``peer`` (its IP address; None: handed over in this process) and
+        answer it; never raises, whatever the message holds."""
         message = None
         try:
             message = parse_message(text)
+            refused = self._not_heard(message, peer)
+            if refused is not None:
+                # the peer and control id only: nothing the message says of its patient or values
+                log.warning(
+                    "message %s from %s refused: %s not allowed",
+                    printable(_control_id(message)),
+                    "(this process)" if peer is None else peer or "(unknown address)",
+                    "source address" if refused.rule == "address" else "monitor",
+                )
+                return acknowledgement(message, MessageRejected("AR", UNKNOWN_KEY, refused.reason))
             handler = self._handlers.get(message_type(message))
             if handler is None:
                 raise MessageRejected("AR", UNSUPPORTED_MESSAGE_TYPE, _unsupported(message_type(message)))
@@ -127,6 +155,29 @@ class Hl7Listener:
             log.error("message %s could not be handled: %s", _control_id(message), type(error).__name__)
             reason = f"the message could not be handled ({type(error).__name__}); nothing was stored"
             return acknowledgement(message, MessageRejected("AE", INTERNAL_ERROR, reason))
+
+    def _not_heard(self, message: hl7.Message, peer: str | None) -> Refusal | None:
+        """Why ``message`` from ``peer`` is not heard, else None. A refusal the chairs could change
+        reads their monitors again first, so a monitor just set on a chair is heard from its next
+        message (an address outside the ``--allow`` networks costs no read of the store)."""
+        names = source_names(message_source(message))
+        refused = refusal(self.allow, peer, names, self._configured_monitors())
+        if refused is not None and (refused.rule == "monitor" or not self.allow.networks):
+            refused = refusal(self.allow, peer, names, self._configured_monitors(reread=True))
+        return refused
+
+    def _configured_monitors(self, reread: bool = False) -> frozenset[str]:
+        """The monitor ids set on the clinic's chairs, read again with ``reread`` or when older
+        than ``CHAIR_MONITORS_MAX_AGE_S`` (so a monitor taken off its chair is soon refused)."""
+        now = time.monotonic()
+        with self._lock:
+            known, read_at = self._chair_monitors, self._chair_monitors_read
+        if known is not None and not reread and now - read_at < CHAIR_MONITORS_MAX_AGE_S:
+            return known
+        known = frozenset(monitor for ids in self.store.chairs()["monitors"] for monitor in ids)
+        with self._lock:
+            self._chair_monitors, self._chair_monitors_read = known, now
+        return known
 
     def _store_readings(self, message: hl7.Message) -> tuple:
         """ORU^R01 -> vitals and event notes of the monitor's session, else held for the monitor."""
@@ -191,6 +242,12 @@ def _refusal(reason: str) -> hl7.Message:
 def _unsupported(kind: tuple[str, str]) -> str:
     accepted = " and ".join("^".join(t) for t in (hl7_oru.ACCEPTED_TYPE, hl7_alarms.ACCEPTED_TYPE))
     return f"message type {'^'.join(kind) or '(none in MSH-9)'} is not accepted; expected {accepted}"
+
+
+def _peer_address(writer: HL7StreamWriter) -> str:
+    """The sender's IP address ("" if the socket cannot tell, which no address rule allows)."""
+    peername = writer.get_extra_info("peername")
+    return str(peername[0]) if isinstance(peername, tuple) and peername else ""
 
 
 def _control_id(message: hl7.Message | None) -> str:

@@ -11,6 +11,7 @@ from hl7.mllp import open_hl7_connection
 from sqlalchemy.exc import OperationalError
 
 from dashboard.cli.hl7_command import add_hl7_arguments
+from dashboard.core.interop.hl7_allow import parse_allow
 from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.store import EntryError, open_store
 from tests.factories import alarm_message, bp_obx, hr_obx, oru_message
@@ -44,12 +45,14 @@ def store(database_url):
         yield store
 
 
-def exchange(store, frames: list[tuple[str, bytes]], replies: int | None = None) -> list[hl7.Message]:
+def exchange(
+    store, frames: list[tuple[str, bytes]], replies: int | None = None, allow: tuple[str, ...] = ()
+) -> list[hl7.Message]:
     """Send each frame on one connection ("block": MLLP-wrapped by the client; "raw": as is) and
-    read ``replies`` ACKs in all (default: one a frame)."""
+    read ``replies`` ACKs in all (default: one a frame), the listener started with ``--allow allow``."""
 
     async def run() -> list[hl7.Message]:
-        server = await Hl7Listener(store).start("127.0.0.1", 0)
+        server = await Hl7Listener(store, allow=parse_allow(allow)).start("127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         async with server:
             reader, writer = await open_hl7_connection("127.0.0.1", port)
@@ -259,8 +262,78 @@ def test_the_command_line_defaults_to_loopback_port_2575():
     parser = argparse.ArgumentParser()
     add_hl7_arguments(parser)
     args = parser.parse_args([])
-    assert (args.host, args.port, args.timezone) == ("127.0.0.1", 2575, "UTC")
+    assert (args.host, args.port, args.timezone, args.allow) == ("127.0.0.1", 2575, "UTC", [])
     assert callable(args.run)
+    listed = parser.parse_args(["--allow", "10.1.4.0/24", "CHAIR-3", "--allow", "::1"])
+    assert listed.allow == ["10.1.4.0/24", "CHAIR-3", "::1"]
+
+
+# --- who the listener hears (hl7_allow) ----------------------------------------------------------
+
+
+def test_a_monitor_on_no_chair_is_refused_and_nothing_of_it_is_stored_once_chairs_have_monitors(store):
+    store.set_chair("Chair 3", ["CHAIR-3"], user=NURSE)
+    acks = exchange(
+        store,
+        [
+            ("block", oru_message(bed="^^CHAIR-9", control_id="STRANGER")),
+            ("block", alarm_message(bed="^^CHAIR-9", control_id="STRANGER-ALARM")),
+            ("block", oru_message(bed="^^CHAIR-3", control_id="OURS")),
+        ],
+    )
+    assert [(ack_code(a), str(a.segment("MSA")(2))) for a in acks] == [
+        ("AR", "STRANGER"),
+        ("AR", "STRANGER-ALARM"),
+        ("AA", "OURS"),
+    ]
+    assert str(acks[0].segment("MSA")(3)).startswith("not allowed: monitor CHAIR-9")
+    assert err_codes(acks[0]) == ["204"]
+    assert store.held_monitors()["monitor_id"].tolist() == ["CHAIR-3"]  # CHAIR-9 is held nowhere
+    assert store.active_device_alarms().empty
+
+
+def test_a_monitor_set_on_a_chair_is_heard_from_its_next_message(store):
+    store.set_chair("Chair 3", ["CHAIR-3"], user=NURSE)
+    listener = Hl7Listener(store)
+    ours = listener.acknowledge(oru_message(bed="^^CHAIR-3"), "127.0.0.1")  # the chairs read and kept
+    before = listener.acknowledge(oru_message(bed="^^CHAIR-9", control_id="BEFORE"), "127.0.0.1")
+    store.set_chair("Chair 9", ["CHAIR-9"], user=NURSE)
+    after = listener.acknowledge(oru_message(bed="^^CHAIR-9", control_id="AFTER"), "127.0.0.1")
+    assert [ack_code(a) for a in (ours, before, after)] == ["AA", "AR", "AA"]
+    assert set(store.held_monitors()["monitor_id"]) == {"CHAIR-3", "CHAIR-9"}
+
+
+def test_a_source_address_not_allowed_is_refused_with_its_address_and_stores_nothing(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    acks = exchange(store, [("block", oru_message()), ("block", alarm_message())], allow=("10.1.4.0/24",))
+    assert [ack_code(a) for a in acks] == ["AR", "AR"]
+    assert str(acks[0].segment("MSA")(3)) == "not allowed: source address 127.0.0.1; nothing was stored"
+    assert store.session_vitals("S1").empty and store.held_monitors().empty
+    assert store.active_device_alarms().empty
+
+
+def test_a_refused_message_beside_a_heard_one_in_a_frame_refuses_only_itself(store):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    stranger = oru_message(hr_obx("140"), bed="^^CHAIR-9", control_id="STRANGER")
+    acks = exchange(store, [("block", stranger + b"\r" + oru_message(control_id="OK"))], 2, ("Bed 4",))
+    assert [(ack_code(a), str(a.segment("MSA")(2))) for a in acks] == [("AR", "STRANGER"), ("AA", "OK")]
+    assert store.session_vitals("S1")["hr"].tolist() == [72]
+    assert store.held_monitors().empty
+
+
+def test_a_refusal_is_logged_with_the_peer_and_control_id_only(store, caplog):
+    """The factory messages carry patient P01 in PID; the refused one an HR of 163."""
+    store.set_chair("Chair 3", ["CHAIR-3"], user=NURSE)
+    with caplog.at_level("DEBUG"):
+        (ack,) = exchange(store, [("block", oru_message(hr_obx("163"), bed="^^CHAIR-9", control_id="X1"))])
+    assert ack_code(ack) == "AR"
+    logged = [record.getMessage() for record in caplog.records]
+    assert [line for line in logged if "refused" in line] == [
+        "message X1 from 127.0.0.1 refused: monitor not allowed"
+    ]
+    assert not any(text in line for line in logged for text in ("P01", "163", "CHAIR-9"))
 
 
 # --- bed assignments in the store ----------------------------------------------------------------

@@ -51,7 +51,7 @@ def overview() -> None:
 
 overview()
 if not free.empty:
-    user = identity.current_user()
+    user = identity.current_actor()
     if user is None:
         st.caption("To check a patient in on a free chair, say who you are:")
         identity.ask()

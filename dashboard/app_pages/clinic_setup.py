@@ -1,10 +1,11 @@
-"""Clinic setup: the chairs and the identifiers their monitors send, changed by a named user."""
+"""Clinic setup: the chairs and the identifiers their monitors send, and the staff table of
+roles, each changed by a lead and audited."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.ui import chair_forms, identity, live
+from dashboard.ui import chair_forms, identity, live, staff_forms
 
 st.title("Clinic setup")
 st.caption(
@@ -31,3 +32,4 @@ with st.expander("Every change to the chairs"):
             "changed_at": st.column_config.DatetimeColumn("Changed at (UTC)", format="YYYY-MM-DD HH:mm")
         },
     )
+staff_forms.staff_section(store, user)

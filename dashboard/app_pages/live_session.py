@@ -10,6 +10,7 @@ from dashboard.core.charts import session_figure
 from dashboard.core.live.discharge import evaluate_discharge
 from dashboard.core.live.overview import alert_history, chair_facts, infusion_state
 from dashboard.core.live.start_check import missing_readings, pre_infusion_values, start_limit_breaches
+from dashboard.core.roles import Actor
 from dashboard.ui import chair_tiles, data, discharge_view, identity, live, live_forms, plan_form, tables
 
 st.title("Live session")
@@ -73,7 +74,7 @@ def monitor() -> None:
 
 
 @st.fragment(run_every=every)
-def recovery(user: str) -> None:
+def recovery(user: Actor) -> None:
     """After the infusion stops: the discharge checklist filling in from the data, then sign-off."""
     snap = live.snapshot()
     mine = snap.sessions["session_id"] == session_id

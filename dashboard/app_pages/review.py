@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.export import pseudonym_key, pseudonymised_export
-from dashboard.ui import cohort_view, components, data, filters, source_picker, tables
+from dashboard.ui import cohort_view, components, data, filters, identity, source_picker, tables
 
 st.title("Review sessions")
 source_picker.pick(data.load_settings().timezone)
@@ -92,20 +92,23 @@ exports = {  # label -> (file name, rows in view)
     "Events": ("events.csv", dataset.events.loc[events_in_view]),
 }
 *csv_columns, zip_column = st.columns(4)
-for column, (label, (name, frame)) in zip(csv_columns, exports.items(), strict=True):
-    components.csv_download(column, f"{label} (CSV)", frame, name, width="stretch")
-zip_column.download_button(
-    "Pseudonymised export (ZIP)",
-    data=lambda: pseudonymised_export(dict(exports.values()), dataset.sessions, pseudonym_key()),
-    file_name="pseudonymised_export.zip",
-    mime="application/zip",
-    icon=":material/shield_person:",
-    on_click="ignore",
-    width="stretch",
-    help="The three tables for analysts: patient ids (also inside session ids) replaced by keyed hashes, "
-    "the same in every export made with the same key (DASHBOARD_PSEUDONYM_KEY, else a key file in the "
-    "data folder); free-text notes left out. Pseudonymised, not anonymous: dates and values remain.",
-)
+viewer = identity.viewer()
+if identity.allowed(viewer, "export_identifiable"):
+    for column, (label, (name, frame)) in zip(csv_columns, exports.items(), strict=True):
+        components.csv_download(column, f"{label} (CSV)", frame, name, width="stretch")
+if identity.allowed(viewer, "export_pseudonymised"):
+    zip_column.download_button(
+        "Pseudonymised export (ZIP)",
+        data=lambda: pseudonymised_export(dict(exports.values()), dataset.sessions, pseudonym_key()),
+        file_name="pseudonymised_export.zip",
+        mime="application/zip",
+        icon=":material/shield_person:",
+        on_click="ignore",
+        width="stretch",
+        help="The three tables for analysts: patient ids (also inside session ids) replaced by keyed hashes, "
+        "the same in every export made with the same key (DASHBOARD_PSEUDONYM_KEY, else a key file in the "
+        "data folder); free-text notes left out. Pseudonymised, not anonymous: dates and values remain.",
+    )
 
 st.subheader("Cohort")
 cohort_view.show(analysis, shown)

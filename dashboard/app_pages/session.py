@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.core.charts import session_figure
 from dashboard.core.live.overview import alert_history
-from dashboard.ui import components, data, live, reports, tables
+from dashboard.ui import components, data, identity, live, reports, tables
 
 current = data.current()
 summary = current.analysis.summary
@@ -57,19 +57,20 @@ if len(view.artifacts):
         )
 
 report, bundle = st.columns(2)
-report.download_button(
-    "Download printable report (HTML)",
-    data=lambda: reports.session_report(view, figure, current.timezone),
-    file_name=reports.file_name(session_id),
-    mime="text/html",
-    icon=":material/print:",
-    on_click="ignore",
-)
-bundle.download_button(
-    "Download for the EHR (FHIR R4 Bundle, JSON)",
-    data=lambda: reports.fhir_bundle(view),
-    file_name=reports.file_name(session_id, ".json"),
-    mime="application/fhir+json",
-    icon=":material/local_hospital:",
-    on_click="ignore",
-)
+if identity.allowed(identity.viewer(), "export_identifiable"):
+    report.download_button(
+        "Download printable report (HTML)",
+        data=lambda: reports.session_report(view, figure, current.timezone),
+        file_name=reports.file_name(session_id),
+        mime="text/html",
+        icon=":material/print:",
+        on_click="ignore",
+    )
+    bundle.download_button(
+        "Download for the EHR (FHIR R4 Bundle, JSON)",
+        data=lambda: reports.fhir_bundle(view),
+        file_name=reports.file_name(session_id, ".json"),
+        mime="application/fhir+json",
+        icon=":material/local_hospital:",
+        on_click="ignore",
+    )

@@ -13,7 +13,14 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from dashboard.core import settings
-from dashboard.ui import identity
+
+
+def oidc_configured() -> bool:
+    """Whether sign-in is configured (an ``[auth]`` section): then writes need roles too."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:  # no secrets file: the embedded default
+        return False
 
 
 def login_required() -> bool:
@@ -27,10 +34,10 @@ def login_required() -> bool:
 
 def gate() -> None:
     """Stop the run here unless the user may see the app (call before anything reads data)."""
-    if not login_required() or (identity.oidc_configured() and st.user.is_logged_in):
+    if not login_required() or (oidc_configured() and st.user.is_logged_in):
         return
     st.title("Ketamine session monitor")
-    if not identity.oidc_configured():
+    if not oidc_configured():
         st.error(
             f"This app requires a login ({settings.REQUIRE_LOGIN_ENV} or require_login in the secrets) "
             "but no identity provider is configured. Add an [auth] section to .streamlit/secrets.toml; "

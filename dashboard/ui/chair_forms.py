@@ -16,7 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.live.check_in import check_in, dose_plan, history_lines, patient_history, plan_lines
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
+from dashboard.ui import identity
 from dashboard.ui.components import plain
 
 COLUMNS = 3
@@ -36,9 +38,12 @@ def monitors_text(monitors: tuple[str, ...]) -> str:
 
 
 def free_tiles(
-    store: Store, free: pd.DataFrame, user: str | None, on_checked_in: Callable[[str], None]
+    store: Store, free: pd.DataFrame, user: Actor | None, on_checked_in: Callable[[str], None]
 ) -> None:
-    """A compact tile per free chair, each with its check-in form (shown once a user is known)."""
+    """A compact tile per free chair, each with its check-in form (shown once a user is known who
+    may check in)."""
+    if user is not None and not identity.allowed(user, "check_in"):
+        user = None
     rows = free.to_dict("records")
     for start in range(0, len(rows), COLUMNS):
         for column, (n, chair) in zip(
@@ -55,7 +60,7 @@ def free_tiles(
                         _check_in(store, chair["chair"], n, user, on_checked_in)
 
 
-def _check_in(store: Store, chair: str, n: int, user: str, on_checked_in: Callable[[str], None]) -> None:
+def _check_in(store: Store, chair: str, n: int, user: Actor, on_checked_in: Callable[[str], None]) -> None:
     pending = st.session_state.get(PENDING + chair)
     if pending is None:
         _check_in_form(chair, n)
@@ -148,8 +153,10 @@ def chairs_table(chairs: pd.DataFrame) -> None:
     )
 
 
-def chair_setup(store: Store, chairs: pd.DataFrame, user: str) -> None:
+def chair_setup(store: Store, chairs: pd.DataFrame, user: Actor) -> None:
     """Add a chair or change its monitors; remove one. Both audited under ``user``."""
+    if not identity.allowed(user, "chair_setup"):
+        return
     if DONE in st.session_state:
         st.success(plain(st.session_state.pop(DONE)), icon=":material/check:")
     with st.form("chair-set", border=True):

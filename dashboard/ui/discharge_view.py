@@ -12,8 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.live.discharge import Criterion, DischargeCheck, confirmed, records, unmet
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.core.store.discharge_rows import BY_HAND, MET, NOT_MET
+from dashboard.ui import identity
 from dashboard.ui.components import plain
 from dashboard.ui.live_forms import entry_id, recorded
 
@@ -21,7 +23,7 @@ MARKS = {MET: "✓ met", NOT_MET: "✗ not yet", BY_HAND: "? by hand"}
 
 
 def recovery_and_discharge(
-    store: Store, session_id: str, check: DischargeCheck, user: str, timezone: str
+    store: Store, session_id: str, check: DischargeCheck, user: Actor, timezone: str
 ) -> None:
     """The checklist and the Discharge button; once discharged, the Sign-off."""
     stopped = _clock(check.stopped_at, timezone)
@@ -51,6 +53,8 @@ def recovery_and_discharge(
         )
         reason = st.text_input("Reason to discharge anyway (required)", key="discharge_reason", max_chars=300)
     blocked = bool(missing) and not reason.strip()
+    if not identity.allowed(user, "discharge"):
+        return
     if st.button("Discharge", type="primary", disabled=blocked, icon=":material/directions_walk:"):
         try:
             store.discharge(session_id, records(criteria), user=user, reason=reason, ready_at=check.ready_at,
@@ -81,8 +85,11 @@ def checklist(check: DischargeCheck, criteria: tuple[Criterion, ...], timezone: 
     })  # fmt: skip
 
 
-def sign_off(store: Store, session_id: str, user: str) -> None:
-    """The clinician's signature: blocked, naming what is missing, while a required field is empty."""
+def sign_off(store: Store, session_id: str, user: Actor) -> None:
+    """The clinician's signature: blocked, naming what is missing, while a required field is empty;
+    in its place, why not, for a user without the role."""
+    if not identity.allowed(user, "sign_off"):
+        return
     missing = store.missing_for_sign_off(session_id)
     if missing:
         st.warning(f"Cannot sign off yet: missing {', '.join(missing)}.", icon=":material/block:")

@@ -2,7 +2,8 @@
 
 The store is opened through one ``st.cache_resource`` function per store URL, so every browser
 session shares one connection pool and one in-memory copy of the live sessions' rows
-(``LiveFollower``), and tests pointing ``DASHBOARD_DATA_DIR`` elsewhere get their own.
+(``LiveFollower``), and tests pointing ``DASHBOARD_DATA_DIR`` elsewhere get their own. With
+sign-in configured it is opened requiring roles: a write must come from an ``Actor`` holding one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dashboard.core.live.follower import LiveFollower, LiveSnapshot
 from dashboard.core.live.overview import alert_texts
 from dashboard.core.store import Store, open_store
 from dashboard.core.store.engine import database_url
-from dashboard.ui import components
+from dashboard.ui import access, components
 
 REFRESH_S = 5
 FEED_COMMAND = "python -m dashboard feed"
@@ -28,7 +29,7 @@ SEEN_HIGH = "seen_high_alerts"  # alert keys already toasted in this browser ses
 
 
 def follower() -> LiveFollower:
-    return _follower(database_url())
+    return _follower(database_url(), access.oidc_configured())
 
 
 def store() -> Store:
@@ -36,8 +37,8 @@ def store() -> Store:
 
 
 @st.cache_resource(show_spinner=False)
-def _follower(url: str) -> LiveFollower:
-    return LiveFollower(open_store(url))
+def _follower(url: str, roles_required: bool) -> LiveFollower:
+    return LiveFollower(open_store(url, roles_required=roles_required))
 
 
 def store_url() -> str:

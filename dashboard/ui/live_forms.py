@@ -17,8 +17,10 @@ import streamlit as st
 from dashboard.core.live.chairside import ChartingError, charted_reading
 from dashboard.core.live.overview import NOT_STARTED, alert_texts
 from dashboard.core.model import PRIORITIES, SEVERITIES
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.core.vocabulary import vocabulary
+from dashboard.ui import identity
 from dashboard.ui.components import plain
 
 # Score ranges of the scales offered: CADSS-6 is six items scored 0-4 (clinical reference H1, H2).
@@ -53,11 +55,13 @@ def recorded(form: str, message: str) -> None:
 
 
 def infusion_controls(
-    store: Store, session_id: str, state: str, user: str, start_problems: list[str]
+    store: Store, session_id: str, state: str, user: Actor, start_problems: list[str]
 ) -> None:
     """The pump's state and its buttons. Before the start, ``start_problems`` (the pre-infusion
     check: vitals outside the protocol's start limits, or none to judge) need a reason, which is
     recorded with the start."""
+    if not identity.allowed(user, "entry"):
+        return
     st.markdown(f"Infusion: **{state}**")
     rate_note = st.text_input("New rate or reason (optional)", key="infusion_note", max_chars=200)
     blocked = state == NOT_STARTED and bool(start_problems)
@@ -82,9 +86,11 @@ def infusion_controls(
             recorded("infusion", f"{label} recorded")
 
 
-def chart_vitals(store: Store, session_id: str, user: str, timezone: str) -> None:
+def chart_vitals(store: Store, session_id: str, user: Actor, timezone: str) -> None:
     """A reading off a stand-alone monitor, saved with one click (or Enter); an impossible value
     is refused with the reason and the form keeps what was typed so it can be put right."""
+    if not identity.allowed(user, "chart_vitals"):
+        return
     form = entry_id("chart")  # new widgets (empty fields) after each saved reading
     with st.form("chart_vitals", enter_to_submit=True, border=True):
         fields = [*st.columns(3), *st.columns(4)]  # the pressure on a row of its own: tablets too
@@ -105,8 +111,10 @@ def chart_vitals(store: Store, session_id: str, user: str, timezone: str) -> Non
     recorded("chart", "Reading saved")
 
 
-def log_entry(store: Store, session_id: str, user: str, timezone: str) -> None:
+def log_entry(store: Store, session_id: str, user: Actor, timezone: str) -> None:
     """Side effect, intervention or note: vocabulary, severity, optional scale score, free text."""
+    if not identity.allowed(user, "entry"):
+        return
     terms = {name: term for name, term in vocabulary().items() if term.category in LOGGABLE}
     labels = {name: f"{term.label} ({term.category.replace('_', ' ')})" for name, term in terms.items()}
     with st.form("log_entry", clear_on_submit=True):
@@ -132,8 +140,10 @@ def log_entry(store: Store, session_id: str, user: str, timezone: str) -> None:
     recorded("log", f"{terms[event].label} logged")
 
 
-def acknowledge(store: Store, open_alerts: pd.DataFrame, user: str) -> None:
+def acknowledge(store: Store, open_alerts: pd.DataFrame, user: Actor) -> None:
     """Acknowledge an open alert with a reason; everyone sees who and why until it clears."""
+    if not identity.allowed(user, "acknowledge"):
+        return
     if open_alerts.empty:
         st.caption("No open alert to acknowledge.")
         return
@@ -154,8 +164,10 @@ def acknowledge(store: Store, open_alerts: pd.DataFrame, user: str) -> None:
     recorded("ack", "Alert acknowledged")
 
 
-def correct(store: Store, events: pd.DataFrame, user: str, timezone: str) -> None:
+def correct(store: Store, events: pd.DataFrame, user: Actor, timezone: str) -> None:
     """Correct (amend) or withdraw (retract) an entry; the original stays in the history."""
+    if not identity.allowed(user, "entry"):
+        return
     if events.empty:
         st.caption("No entry to correct.")
         return
@@ -187,9 +199,11 @@ def correct(store: Store, events: pd.DataFrame, user: str, timezone: str) -> Non
     recorded("correct", "Entry withdrawn" if retract else "Correction saved")
 
 
-def end_session(store: Store, session_id: str, user: str, discharged: bool) -> None:
+def end_session(store: Store, session_id: str, user: Actor, discharged: bool) -> None:
     """End the session (it leaves the board). A discharged one is ended by its sign-off; ending
     one before its discharge (sent to the emergency department, infusion abandoned) needs why."""
+    if not identity.allowed(user, "discharge"):
+        return
     if discharged:
         st.caption("Discharged: signing it off (here or on the Sign-off page) ends it.")
     else:

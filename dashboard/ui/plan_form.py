@@ -11,7 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.live.check_in import DosePlan, change_plan, plan_lines
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
+from dashboard.ui import identity
 from dashboard.ui.components import plain
 from dashboard.ui.live_forms import recorded
 
@@ -19,11 +21,13 @@ INPUTS: dict[str, str] = {"weight_kg": "Weight (kg)", "dose_mg_per_kg": "Dose (m
                           "planned_minutes": "Planned (min)"}  # fmt: skip
 
 
-def dose_plan_form(store: Store, session_id: str, user: str, key: str) -> None:
+def dose_plan_form(store: Store, session_id: str, user: Actor, key: str) -> None:
     """The recorded plan read back, and a form to fill in or correct it (``key`` keeps forms apart)."""
     recorded_plan = store.session_plan(session_id)
     shown = DosePlan(**{k: recorded_plan[k] for k in DosePlan.__dataclass_fields__})
     st.markdown("  \n".join(plain(line) for line in plan_lines(shown)))
+    if not identity.allowed(user, "dose_plan"):
+        return
     with st.form(f"plan-{key}", border=False):
         columns = st.columns(len(INPUTS))
         given = {

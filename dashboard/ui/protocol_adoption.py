@@ -9,7 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.core.analysis.protocol import Protocol
-from dashboard.core.store import EntryError, Store
+from dashboard.core.store import EntryError, RoleError, Store
 from dashboard.ui import identity
 from dashboard.ui.components import plain
 from dashboard.ui.data import protocol_of
@@ -17,9 +17,10 @@ from dashboard.ui.live_forms import entry_id, recorded
 
 
 def adopt(store: Store, edited: Protocol, in_force: str | None) -> None:
-    """Adopt ``edited`` for live monitoring: refused without a reason, or when it is in force already."""
+    """Adopt ``edited`` for live monitoring: refused without a reason, or when it is in force already;
+    a clinician may adopt a change of per-patient limits only (the store judges which it is)."""
     user = identity.ask()
-    if user is None:
+    if user is None or not identity.allowed(user, "protocol_adoption", "patient_limits"):
         return
     same = in_force is not None and edited == protocol_of(in_force)
     with st.form("adopt_protocol", border=True):
@@ -29,7 +30,7 @@ def adopt(store: Store, edited: Protocol, in_force: str | None) -> None:
             try:
                 store.record_protocol_change(user=user, toml_text=edited.to_toml(), reason=reason,
                                              entry_id=entry_id("adopt_protocol"))  # fmt: skip
-            except EntryError as error:
+            except (EntryError, RoleError) as error:
                 st.error(plain(error), icon=":material/error:")
                 return
             recorded("adopt_protocol", "Protocol adopted for live monitoring")

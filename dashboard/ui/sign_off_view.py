@@ -7,7 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
+from dashboard.ui import identity
 from dashboard.ui.components import local_times, plain
 from dashboard.ui.live_forms import entry_id, recorded
 
@@ -75,8 +77,10 @@ def signed_table(signed: pd.DataFrame, timezone: str) -> None:
     )  # fmt: skip
 
 
-def addendum_form(store: Store, signed: pd.DataFrame, user: str) -> None:
+def addendum_form(store: Store, signed: pd.DataFrame, user: Actor) -> None:
     """A note added to a signed session with its reason, recorded once per submission."""
+    if not identity.allowed(user, "entry"):
+        return
     with st.form("addendum", border=False):
         session_id = st.selectbox("Signed session", signed["session_id"].tolist(), key="addendum_session")
         text = st.text_area("Addendum", max_chars=2000, key="addendum_text")

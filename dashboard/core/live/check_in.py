@@ -18,6 +18,7 @@ from datetime import datetime
 import pandas as pd
 
 from dashboard.core.live.monitor_assignment import assign_monitor
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 
 # Plausible entries; outside them the number was mistyped (kg for lb, mg for mg/kg, hours for minutes).
@@ -102,7 +103,7 @@ def check_in(
     patient_id: str,
     chair: str,
     *,
-    user: str,
+    user: str | Actor,
     weight_kg: float | None = None,
     dose_mg_per_kg: float | None = None,
     planned_minutes: float | None = None,
@@ -128,7 +129,7 @@ def change_plan(
     store: Store,
     session_id: str,
     *,
-    user: str,
+    user: str | Actor,
     reason: str | None = None,
     weight_kg: float | None = None,
     dose_mg_per_kg: float | None = None,

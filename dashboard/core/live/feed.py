@@ -17,9 +17,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.model import Dataset
+from dashboard.core.roles import Actor
 from dashboard.core.store import Store
 
 FEED_USER = "feed"
+# The demo replay plays the monitors (their readings) and the nurse (sessions opened and ended,
+# events logged): a service identity with those roles, so it writes even where roles are required.
+FEED = Actor.service(FEED_USER, "nurse")
 SESSION_DETAILS = (
     "patient_id",
     "planned_minutes",
@@ -110,7 +114,7 @@ def replay(
     progress = FeedProgress()
     for session in plan.sessions.to_dict("records"):
         details = {key: _or_none(session[key]) for key in SESSION_DETAILS}
-        store.start_session(session["session_id"], user=FEED_USER, chair=session["chair"], **details)
+        store.start_session(session["session_id"], user=FEED, chair=session["chair"], **details)
         progress.sessions_started += 1
     on_commit(progress)
     reported = astuple(progress)
@@ -125,11 +129,11 @@ def replay(
             done = getattr(progress, kind)
             due = int(np.searchsorted(frame["due"].to_numpy(), elapsed, side="right"))
             if due > done:
-                writers[kind](frame.iloc[done:due].drop(columns="due"), user=FEED_USER)
+                writers[kind](frame.iloc[done:due].drop(columns="due"), user=FEED)
                 setattr(progress, kind, due)
         finishing = ~ended & (plan.sessions["due_end"] <= elapsed)
         for session_id in plan.sessions.loc[finishing, "session_id"]:
-            store.end_session(session_id, user=FEED_USER)
+            store.end_session(session_id, user=FEED)
             progress.sessions_ended += 1
         ended |= finishing
         if astuple(progress) != reported:

@@ -22,9 +22,11 @@ from dashboard.core.loading.loaders import load_file
 from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.model import EVENT_COLUMNS, VITALS_COLUMNS, empty_frame
 from dashboard.core.problems import Problem, UnusableFileError
+from dashboard.core.roles import Actor
 from dashboard.core.store import IngestPosition, Store
 
 INGEST_USER = "ingest"
+INGEST = Actor.service(INGEST_USER)  # a device feed: it may store readings (and their notes) only
 # Headers are kept as latin-1 text: it maps every byte to one character, so the exact bytes
 # of any encoding come back when the header is prepended to the next lines.
 _HEADER_CODEC = "latin-1"
@@ -74,7 +76,7 @@ class Watcher:
         except UnusableFileError as error:
             self.report(error.problem)
             return 0
-        stored = self.store.ingest_batch(key, new.before, new.after, vitals, events, user=INGEST_USER)
+        stored = self.store.ingest_batch(key, new.before, new.after, vitals, events, user=INGEST)
         return len(vitals) + len(events) if stored else 0
 
     def _parse(self, name: str, new: NewLines) -> tuple[pd.DataFrame, pd.DataFrame]:

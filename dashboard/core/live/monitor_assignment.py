@@ -13,13 +13,14 @@ from datetime import timedelta
 import pandas as pd
 
 from dashboard.core.analysis.protocol import load_protocol
+from dashboard.core.roles import Actor
 from dashboard.core.store import Store
 
 SENDING_WITHIN = pd.Timedelta(minutes=10)  # a monitor heard from this recently is "sending"
 MONITOR_COLUMNS: tuple[str, ...] = ("monitor_id", "session_id", "readings", "last_reading", "received_at")
 
 
-def assign_monitor(store: Store, monitor_id: str, session_id: str, *, user: str) -> int:
+def assign_monitor(store: Store, monitor_id: str, session_id: str, *, user: str | Actor) -> int:
     """Assign ``monitor_id`` to the open ``session_id``; returns how many held readings joined it."""
     window_min = load_protocol(store.current_protocol()).baseline.window_min
     return store.attach_monitor(monitor_id, session_id, user=user, lookback=timedelta(minutes=window_min))

@@ -26,8 +26,14 @@ from dashboard.core.model import (
     conform,
     empty_frame,
 )
+from dashboard.core.roles import Actor
 
 T0 = pd.Timestamp("2026-03-02T09:00:00Z")
+
+
+def acting(*roles: str, name: str | None = None) -> Actor:
+    """A user holding ``roles`` (none: no role), named after them unless ``name`` is given."""
+    return Actor(name or ".".join(roles) or "nobody", frozenset(roles))
 
 
 # --- frames in the canonical model ---------------------------------------------------------------

@@ -1,5 +1,5 @@
 """``python -m dashboard validate | alerts | summarize | simulate | feed | ingest | hl7-listen``,
-``monitor | chair | session | backup | export``.
+``monitor | chair | staff | session | backup | export``.
 
 This parser lists every command; each command's options and run live in a module of this package.
 The store commands' modules are imported only by the command that runs, so that ``validate``
@@ -59,6 +59,11 @@ _STORE_COMMANDS: dict[str, tuple[str, str, str]] = {
         "dashboard.cli.chair_command",
         "add_chair_arguments",
         "set up, remove and list the clinic's chairs and their monitors",
+    ),
+    "staff": (
+        "dashboard.cli.staff_command",
+        "add_staff_arguments",
+        "give staff their roles (the staff table), or list them",
     ),
     "session": (
         "dashboard.cli.session_command",

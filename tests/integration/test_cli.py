@@ -116,6 +116,7 @@ def test_invalid_protocol_is_one_clear_error_not_a_traceback(
         "hl7-listen",
         "monitor",
         "chair",
+        "staff",
         "session",
     ],
 )
@@ -159,6 +160,20 @@ def test_monitor_list_shows_a_monitor_waiting_and_assign_brings_its_readings_in(
     assert "session 'S9' is not open" in capsys.readouterr().err
     with open_store(url) as store:
         assert len(store.session_vitals("S1")) == 2
+
+
+def test_the_first_lead_is_given_the_role_from_the_command_line(tmp_path: Path, capsys) -> None:
+    url = ["--database", f"sqlite:///{tmp_path / 'store.db'}"]
+    assert main(["staff", "list", *url]) == 0
+    assert "no login holds a role yet" in capsys.readouterr().out
+    assert main(["staff", "set", "Lead@Clinic.example", "--role", "lead", "--user", "admin", *url]) == 0
+    grant = ["--role", "analyst", "--role", "export_identifiable"]
+    assert main(["staff", "set", "ana", *grant, "--user", "admin", *url]) == 0
+    assert main(["staff", "set", "", "--role", "nurse", "--user", "admin", *url]) == 2
+    assert "a login is required" in capsys.readouterr().err
+    assert main(["staff", "list", *url]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed == ["ana\tanalyst export_identifiable", "lead@clinic.example\tlead"]
 
 
 def test_chairs_are_set_up_listed_and_removed_from_the_command_line(tmp_path: Path, capsys) -> None:

@@ -15,7 +15,8 @@ Its modules, in the order data flows through them:
   monitors), ``check_in_rows`` (a session opened on a free chair), ``discharge_rows`` (a
   session's discharge and sign-off, after which it is locked), ``staff_rows`` (each login's
   roles, edited by a lead), ``watched_files`` (how far each
-  watched file has been read), ``record_reads`` (stored sessions as the review's ``Dataset``);
+  watched file has been read), ``record_reads`` (stored sessions as the review's ``Dataset``),
+  with ``arrow_reads``, ``sqlite_reader`` and ``vitals_snapshot`` (their vitals read fast);
 - ``backup``: a consistent copy of the SQLite store while it is written, and the check of a copy;
 - ``repository``: ``Store``, composed of the mixins, and ``open_store``.
 """

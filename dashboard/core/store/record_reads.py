@@ -7,8 +7,9 @@ held readings attached at check-in) and the current version of every entry. Rows
 block of sessions, so no query carries more parameters than SQLite allows.
 
 Vitals, millions of rows for a clinic's year, are read by ADBC straight into Arrow columns
-(``arrow_reads``); where ADBC cannot read the store they are read through SQLAlchemy, slower
-and the same frame. Events and sessions, a few rows each, always go through SQLAlchemy.
+(``arrow_reads``), those of ended sessions from a columnar copy checked against the store on every
+read (``vitals_snapshot``); where ADBC cannot read the store they are read through SQLAlchemy,
+slower and the same frame. Events and sessions, a few rows each, always go through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import pandas as pd
 from sqlalchemy import Table, func, select
 
 from dashboard.core.model import EVENT_COLUMNS, SESSION_COLUMNS, VITALS_COLUMNS, Dataset, conform, empty_frame
-from dashboard.core.store.arrow_reads import BLOCK, read_vitals
+from dashboard.core.store.arrow_reads import BLOCK
 from dashboard.core.store.entries import STORED_EVENT_COLUMNS, _current_versions
 from dashboard.core.store.models import AuditEntry, Event, Session, Vitals
 from dashboard.core.store.session_rows import SessionRows
+from dashboard.core.store.vitals_snapshot import read_record_vitals
 
 RECORD_COLUMNS: tuple[str, ...] = (*SESSION_COLUMNS, "started_at", "ended_at", "last_sample", "live")
 
@@ -73,8 +75,9 @@ class RecordReads(SessionRows):
         the current version of each entry (corrections applied, withdrawals left out)."""
         ids = list(dict.fromkeys(session_ids))
         chosen = self.sessions().set_index("session_id").loc[ids].reset_index()
-        # Blocks of sorted ids, so the vitals are in session order across blocks too.
-        vitals = read_vitals(self.engine, sorted(ids))
+        # Sorted ids, so the vitals are in session order across blocks and the columnar copy too.
+        ended = set(chosen.loc[chosen["ended_at"].notna(), "session_id"])
+        vitals = read_record_vitals(self.engine, sorted(ids), ended)
         if vitals is None:  # ADBC cannot read this store
             vitals = self._plain_vitals(sorted(ids))
         events = [empty_frame(STORED_EVENT_COLUMNS)]

@@ -94,6 +94,7 @@ def _awkward_vitals() -> pd.DataFrame:
 def test_the_adbc_read_gives_the_frame_sqlalchemy_reads(store, monkeypatch):
     from dashboard.core.store import arrow_reads
 
+    monkeypatch.setattr(arrow_reads, "SQLITE_CHILD_FROM_ROWS", 0)  # SQLite: in a process of its own
     store.add_vitals(_awkward_vitals(), user="monitor")
     ids = sorted(["P10-S1", "P01-S1", "P9-S1", "p01-S2", "P01-S9"])  # P01-S9: a session without rows
     for block in (500, 2):  # one block, and blocks of two ids read on two connections at once
@@ -109,12 +110,27 @@ def test_the_adbc_read_gives_the_frame_sqlalchemy_reads(store, monkeypatch):
     assert charted["hr"].isna().tolist() == [False, False, True, False]  # the charted row after the monitor's
 
 
-def test_a_store_adbc_cannot_read_is_read_through_sqlalchemy(store, monkeypatch):
-    from dashboard.core.store import arrow_reads, record_reads
+def test_a_reading_stored_after_a_read_is_in_the_next_read(store, monkeypatch):
+    """The SQLite driver's own copy of SQLite, opened in the process that writes through Python's,
+    kept reading the store as it was at its first read (the review lost every later reading)."""
+    from dashboard.core.store import arrow_reads
 
+    monkeypatch.setattr(arrow_reads, "SQLITE_CHILD_FROM_ROWS", 0)
+    store.add_vitals(steady_vitals("P01-S1", 5), user="monitor")
+    first = store.record_dataset(["P01-S1"]).vitals
+    late = vitals_frame("P01-S1", start=T0 + pd.Timedelta(minutes=5), periods=1, sbp=151.0)
+    store.add_vitals(late, user="nurse.a")
+    second = store.record_dataset(["P01-S1"]).vitals
+    assert len(first) == 5 and len(second) == 6 and second["sbp"].iloc[-1] == 151.0
+
+
+def test_a_store_adbc_cannot_read_is_read_through_sqlalchemy(store, monkeypatch):
+    from dashboard.core.store import arrow_reads, vitals_snapshot
+
+    monkeypatch.setattr(arrow_reads, "SQLITE_CHILD_FROM_ROWS", 0)
     store.add_vitals(_awkward_vitals(), user="monitor")
     fast = store.record_dataset(["P9-S1", "P10-S1"])
-    monkeypatch.setattr(record_reads, "read_vitals", lambda engine, ids: None)
+    monkeypatch.setattr(vitals_snapshot, "read_vitals_table", lambda engine, ids, with_ids=False: None)
     plain = store.record_dataset(["P9-S1", "P10-S1"])
     pd.testing.assert_frame_equal(fast.vitals, plain.vitals)
     assert len(plain.vitals) == 1640

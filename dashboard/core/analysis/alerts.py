@@ -41,7 +41,7 @@ import pandas as pd
 from dashboard.core.analysis.baseline import session_baselines
 from dashboard.core.analysis.episodes import gap_starts, latch, run_bounds, run_extreme, segment_starts
 from dashboard.core.analysis.protocol import CuffSettings, Protocol, Rule
-from dashboard.core.analysis.session_arrays import NEVER, SessionArrays, session_arrays
+from dashboard.core.analysis.session_arrays import NEVER, SessionArrays, is_spot_checked, session_arrays
 from dashboard.core.model import ALERT_COLUMNS, CONTINUOUS, PRIORITIES, conform, empty_frame, utc_times
 
 _US = 1_000_000  # timestamps are handled as int64 microseconds since the epoch
@@ -228,19 +228,11 @@ def _readings(cohort: _Cohort, vital: str, protocol: Protocol) -> _Readings:
 
 
 def _spot_checked(readings: _Readings, starts: np.ndarray) -> np.ndarray:
-    """Per session code: whether this continuous vital was taken now and then (charted by hand
-    from a stand-alone monitor, or an hourly charted export) rather than monitored.
-
-    Monitored means sampled as a monitor samples: at least half of the intervals between readings
-    (so the median interval) within the signal-loss time. Each reading that starts a segment
-    follows a gap longer than that (or starts the session); the rest follow a short interval. A
-    session with a single reading so far counts as spot-checked: a monitor sends its second
-    reading within seconds, a nurse charts the next one minutes later.
-    """
+    """Per session code: whether this continuous vital was charted now and then
+    (``is_spot_checked``), from the segment starts the rules computed already."""
     count = readings.per_session
-    gaps = np.bincount(readings.session_at(np.flatnonzero(starts)), minlength=len(count))
-    short = count - gaps
-    return (count == 1) | (2 * short < count - 1)
+    segments = np.bincount(readings.session_at(np.flatnonzero(starts)), minlength=len(count))
+    return is_spot_checked(count, segments)
 
 
 def _mended_starts(cohort: _Cohort, empty: np.ndarray, readings: _Readings) -> np.ndarray:

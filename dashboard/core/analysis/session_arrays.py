@@ -66,6 +66,16 @@ class SessionArrays:
             found[missing[inside]] = column[following[inside]]
         return found
 
+    def spot_checked(self, vital: str, after_us: int) -> np.ndarray:
+        """Per session, whether ``vital`` is taken now and then rather than monitored
+        (``is_spot_checked``); ``after_us``: the signal-loss time."""
+        picked = np.flatnonzero(~np.isnan(self.values[vital]))
+        session, time = self.session[picked], self.time[picked]
+        starts = np.ones(len(picked), dtype=bool)  # a session's first reading starts a run
+        starts[1:] = (session[1:] != session[:-1]) | (np.diff(time) > after_us)
+        n = len(self.ids)
+        return is_spot_checked(np.bincount(session, minlength=n), np.bincount(session[starts], minlength=n))
+
     def rows_between(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per session, the row range ``[from, to)`` of its rows with ``lower <= time < upper``.
 
@@ -74,6 +84,21 @@ class SessionArrays:
         for number, (begin, end) in enumerate(zip(self.first_row, self.end_row, strict=True)):
             bounds[number] = begin + np.searchsorted(self.time[begin:end], (lower[number], upper[number]))
         return bounds[:, 0], bounds[:, 1]
+
+
+def is_spot_checked(readings: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Per session: whether a continuous vital with ``readings`` readings in ``segments`` runs
+    (a run breaks at a gap longer than the signal-loss time) was charted now and then (by hand
+    from a stand-alone monitor, or an hourly charted export) rather than monitored.
+
+    Monitored means sampled as a monitor samples: at least half of the intervals between readings
+    (so the median interval) within the signal-loss time; every reading but a run's first follows
+    such a short interval. A single reading so far counts as spot-checked: a monitor sends its
+    second within seconds, a nurse charts the next one minutes later. The alert engine (signal
+    loss) and the chair tiles (staleness) both judge by this one rule.
+    """
+    short = readings - segments
+    return (readings == 1) | (2 * short < readings - 1)
 
 
 def session_arrays(vitals: pd.DataFrame) -> SessionArrays:

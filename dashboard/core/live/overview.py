@@ -236,7 +236,8 @@ def chair_facts(
         # Charted by hand, a value is due again with the next chart (the cuff cadence), not in seconds.
         taken = clock - pd.to_timedelta(facts[f"{vital}_age_s"], unit="s")
         charted_due = next_cuff_due(taken, end, protocol.cuff, protocol.cuff.overdue_factor)
-        spot = _spot_checked(vitals, vital, after_s).reindex(ids, fill_value=False)
+        spot = pd.Series(rows.spot_checked(vital, round(after_s * 1e6)), index=rows.ids)
+        spot = spot.reindex(ids, fill_value=False)
         late = (facts[f"{vital}_age_s"] > after_s).where(~spot, clock > charted_due)
         facts[f"{vital}_stale"] = late | facts[vital].isna()
     last_cuff = (clock - pd.to_timedelta(facts["sbp_age_s"], unit="s")).fillna(first)
@@ -245,16 +246,6 @@ def chair_facts(
     facts["sbp_stale"] = clock > overdue  # before the first reading: "no reading", stale once overdue
     facts = facts.join(_latest_side_effect(events))
     return _by_urgency(facts.rename_axis("session_id").reset_index(), open_alerts)[list(FACT_COLUMNS)]
-
-
-def _spot_checked(vitals: pd.DataFrame, vital: str, after_s: float) -> pd.Series:
-    """Per session: whether ``vital`` is charted now and then rather than monitored (as the alert
-    engine judges it: one reading so far, or a median interval longer than the signal-loss time)."""
-    readings = vitals.loc[vitals[vital].notna(), ["session_id", "timestamp"]]
-    by_session = readings.groupby("session_id", observed=True)["timestamp"]
-    median_gap = (readings["timestamp"] - by_session.shift()).dt.total_seconds()
-    median_gap = median_gap.groupby(readings["session_id"], observed=True).median()
-    return (by_session.size() <= 1) | (median_gap > after_s)
 
 
 def _ready_for_discharge(

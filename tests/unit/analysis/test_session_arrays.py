@@ -75,3 +75,17 @@ def test_baselines_are_the_same_from_a_frame_or_its_arrays_in_any_row_order() ->
     pd.testing.assert_frame_equal(session_baselines(session_arrays(vitals), sessions, 15), expected)
     assert (expected.loc["A", "sbp"], expected.loc["A", "hr"]) == (122, 62)  # median of minutes 0 and 5
     assert expected.loc["B", "hr"] == 70 and np.isnan(expected.loc["B", "sbp"])
+
+
+def test_a_vital_charted_now_and_then_is_told_from_a_monitored_one() -> None:
+    """Minutes apart with a 15 s signal-loss time: the rule the tiles and the alert engine share."""
+    minutes = {
+        "monitor": [0, 0.1, 0.2, 0.3, 0.4],  # every 6 s
+        "charted": [0, 5, 10, 15],  # by hand from a stand-alone monitor
+        "one": [0],  # a single reading so far
+        "half": [0, 0.1, 5, 10],  # one short interval of three: charted
+        "mostly": [0, 0.1, 0.2, 10],  # two short of three, with a gap: monitored (the gap is signal loss)
+    }
+    rows = session_arrays(_vitals([(s, m, 70.0, np.nan) for s, times in minutes.items() for m in times]))
+    judged = dict(zip(rows.ids, rows.spot_checked("hr", after_us=15_000_000), strict=True))
+    assert judged == {"monitor": False, "charted": True, "one": True, "half": True, "mostly": False}

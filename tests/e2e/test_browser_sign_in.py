@@ -13,19 +13,25 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from tests.e2e.harness import LOAD_TIMEOUT_MS, expect, go_to, wait_until_idle
-from tests.e2e.identity_provider import NURSE, Account
+from dashboard.core.analysis.protocol import load_protocol
+from dashboard.core.settings import SQLITE_FILE
+from dashboard.core.store import open_store
+from tests.e2e.harness import LOAD_TIMEOUT_MS, ONE_REFRESH_MS, expect, go_to, grid_rows, wait_until_idle
+from tests.e2e.identity_provider import LEAD, NURSE, Account
+from tests.live_app import start_chair
 
 pytestmark = pytest.mark.e2e
 
 USER_COOKIE = "_streamlit_user"  # Streamlit's identity cookie: the ID token's claims, signed
 GATE_TEXT = "Log in to see the chairs and the sessions."
 COOKIE_MAX_AGE_S = 31 * 86400  # Streamlit refuses an identity cookie signed longer ago (30 days + 1)
+ROLES_SHOWN = {NURSE: "nurse", LEAD: "nurse lead"}  # the provider's groups through the app's [roles.groups]
 
 
 @pytest.fixture
@@ -161,3 +167,105 @@ def test_a_tampered_or_expired_identity_cookie_shows_the_sign_in_not_a_traceback
     page.goto(signed_in_app.server.url)
     wait_until_idle(page)
     signed_in_as(page, NURSE)
+
+
+@pytest.fixture
+def live_chair(signed_in_app):
+    """A live session on a chair of the sign-in app's store (opened as the tests' own, every role);
+    ended, and the shipped protocol adopted again, afterwards."""
+    signed_in_app.server.data_dir.mkdir(parents=True, exist_ok=True)
+    with open_store(f"sqlite:///{signed_in_app.server.data_dir / SQLITE_FILE}") as store:
+        start_chair(store, "SIGNIN-1", "Sign-in Chair")
+        yield store
+        for session_id in store.active_sessions()["session_id"]:
+            store.end_session(session_id, user="e2e teardown", reason="e2e teardown")
+        store.record_protocol_change(user="e2e teardown", toml_text=load_protocol().to_toml(),
+                                     reason="e2e: shipped protocol again")  # fmt: skip
+
+
+def pause_live_refresh(page, tries: int = 3) -> None:
+    """Switch the live page's refresh off, as staff do to read a screen: on a busy machine its
+    fragment's runs follow each other so closely that the script is never seen idle."""
+    switch = page.get_by_test_id("stCheckbox").filter(has_text="Live refresh")
+    for attempt in range(1, tries + 1):  # a click landing while the page reruns can be lost
+        switch.click()
+        try:
+            expect(switch.locator("input")).not_to_be_checked(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == tries:
+                raise
+    wait_until_idle(page)
+
+
+@pytest.fixture
+def signed_in_page(browser, signed_in_app, request: pytest.FixtureRequest):
+    """``signed_in_page(account)``: a page of a new browser context, signed in as ``account``,
+    its roles from the provider's groups shown. Contexts closed, servers' output shown after a failure."""
+    contexts = []
+
+    def open_as(account: Account):
+        contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}))
+        contexts[-1].set_default_timeout(30_000)
+        page = contexts[-1].new_page()
+        sign_in(page, signed_in_app, account)
+        signed_in_as(page, account)
+        expect(page.get_by_text(f"Roles: {ROLES_SHOWN[account]}")).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+    if getattr(request.node, "failed_call", False):
+        print(signed_in_app.output())
+
+
+def test_a_nurse_charts_but_cannot_adopt_a_lead_adopts_and_the_audit_log_names_both(
+    signed_in_page, live_chair, tmp_path
+):
+    strict = load_protocol().model_copy(update={"name": "E2E sign-in limits"})
+    (tmp_path / "strict.toml").write_text(strict.to_toml())
+
+    def load_strict(page) -> None:
+        go_to(page, "Threshold what-if", "Threshold what-if")
+        page.get_by_text("Load a protocol file (TOML)").click()
+        page.get_by_test_id("stFileUploaderDropzoneInput").last.set_input_files(str(tmp_path / "strict.toml"))
+        wait_until_idle(page)
+        page.get_by_role("button", name="Use E2E sign-in limits").click()
+        wait_until_idle(page)
+
+    nurse = signed_in_page(NURSE)
+    go_to(nurse, "Live session", "Live session")
+    nurse.get_by_label("SBP mmHg").fill("152")
+    nurse.get_by_label("DBP mmHg").fill("91")
+    nurse.get_by_role("button", name="Save reading").click()
+    expect(nurse.get_by_text("Reading saved")).to_be_visible(timeout=ONE_REFRESH_MS)
+    pause_live_refresh(nurse)
+    load_strict(nurse)
+    refused = "Protocol adoption needs the lead role; you are signed in as nurse."  # said instead
+    expect(nurse.get_by_text(refused)).to_be_visible()
+    expect(nurse.get_by_role("button", name="Adopt for live monitoring")).to_have_count(0)
+    expect(nurse.get_by_label("Reason (required, kept in the audit log)")).to_have_count(0)
+
+    lead = signed_in_page(LEAD)
+    load_strict(lead)
+    lead.get_by_label("Reason (required, kept in the audit log)").fill("e2e: adopted by the lead")
+    lead.get_by_role("button", name="Adopt for live monitoring").click()
+    wait_until_idle(lead)
+    in_force = re.compile(rf"protocol E2E sign-in limits \(version \w+, adopted .* by {LEAD.name}\)")
+    expect(lead.get_by_text(in_force)).to_be_visible()
+
+    # The audit log, as the lead sees it: the nurse's charting and the lead's adoption, each under
+    # the name the provider gave.
+    go_to(lead, "Audit log", "Audit log")
+    log_rows = grid_rows(lead.get_by_test_id("stDataFrame").first)
+    assert any(NURSE.name in row and "vitals_charted" in row for row in log_rows), log_rows
+    protocol_rows = grid_rows(lead.get_by_test_id("stDataFrame").last)
+    assert {LEAD.name, "e2e: adopted by the lead"} <= set(protocol_rows[0]), protocol_rows
+    # And in the store: nothing adopted under the nurse's name.
+    store = live_chair
+    charted = store.audit_log("SIGNIN-1").query("action == 'vitals_charted'")
+    assert charted["user"].tolist() == [NURSE.name]
+    adopted = store.protocol_changes().query("reason == 'e2e: adopted by the lead'")
+    assert adopted["user"].tolist() == [LEAD.name]
+    assert NURSE.name not in store.protocol_changes()["user"].tolist()

@@ -91,7 +91,7 @@ def read_record_vitals(engine: Engine, session_ids: list[str], ended: set[str]) 
         table = read_vitals_table(engine, session_ids)
         return None if table is None else to_frame(table)
     now = _mark(engine)
-    copy = _valid_copy(engine, path)
+    copy = _valid_copy(engine, path, now)
     copied = _runs(copy) if copy is not None else {}
     if copied:
         for stale in _sessions_with_rows_above(engine, _metadata(copy).max_id):
@@ -128,9 +128,10 @@ def _row_at(conn, row_id: int) -> tuple[str, str] | None:
     return None if row is None else (row[0], pd.Timestamp(row[1]).isoformat())
 
 
-def _valid_copy(engine: Engine, path: Path):
+def _valid_copy(engine: Engine, path: Path, now: Mark):
     """The copy as an Arrow table (memory-mapped), or None: missing, unreadable, of another format,
-    or no longer the store's (the row at its mark differs, or rows were committed under its mark)."""
+    or no longer the store's (the row at its mark differs, or rows were committed under its mark).
+    The store's mark ``now`` spares counting again when nothing was written since the copy."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
@@ -146,7 +147,7 @@ def _valid_copy(engine: Engine, path: Path):
         same = _row_at(conn, mark.max_id) == mark.last_row
         if same and mark.rows is not None:
             counted = select(func.count()).select_from(Vitals).where(Vitals.id <= mark.max_id)
-            same = conn.execute(counted).scalar() == mark.rows
+            same = (now.rows if now.max_id == mark.max_id else conn.execute(counted).scalar()) == mark.rows
     if not same:
         log.info("the columnar copy of the vitals is no longer the store's: reading from the store")
     return copy if same else None

@@ -115,11 +115,7 @@ class CheckInRows(StoreBase):
         sessions = Session.__table__
         with self._write() as conn:
             signed = _refuse_if_signed(conn, [session_id], "a dose plan change", reason)
-            row = conn.execute(
-                select(*(sessions.c[c] for c in PLAN_COLUMNS)).where(sessions.c.session_id == session_id)
-            ).mappings().first()  # fmt: skip
-            if row is None:
-                raise EntryError(f"unknown session {session_id!r}")
+            row = _plan(conn, session_id)
             changes = {c: plan[c] for c in PLAN_COLUMNS if c in plan and plan[c] != row[c]}
             overwritten = [c for c in changes if row[c] is not None]
             if overwritten and reason is None:
@@ -135,14 +131,8 @@ class CheckInRows(StoreBase):
 
     def session_plan(self, session_id: str) -> dict:
         """The session's dose plan (``PLAN_COLUMNS``), None where not recorded."""
-        sessions = Session.__table__
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(*(sessions.c[c] for c in PLAN_COLUMNS)).where(sessions.c.session_id == session_id)
-            ).mappings().first()  # fmt: skip
-        if row is None:
-            raise EntryError(f"unknown session {session_id!r}")
-        return dict(row)
+            return _plan(conn, session_id)
 
     def patient_sessions(self, patient_id: str, before: datetime | None = None) -> pd.DataFrame:
         """The patient's sessions in the order they started (only those started before ``before``)."""
@@ -156,6 +146,16 @@ class CheckInRows(StoreBase):
         numbers = {c: "float64" for c in PLAN_COLUMNS if c != "indication"}
         times = dict.fromkeys(("started_at", "ended_at"), TIMESTAMP_DTYPE)
         return frame.astype({**numbers, **times})
+
+
+def _plan(conn: Connection, session_id: str) -> dict:
+    """The session's ``PLAN_COLUMNS``; refuses an unknown session."""
+    sessions = Session.__table__
+    query = select(*(sessions.c[c] for c in PLAN_COLUMNS)).where(sessions.c.session_id == session_id)
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise EntryError(f"unknown session {session_id!r}")
+    return dict(row)
 
 
 def _shown(value: object) -> str:

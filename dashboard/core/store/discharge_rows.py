@@ -11,6 +11,7 @@ later entries are addenda with a reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 import pandas as pd
@@ -125,16 +126,15 @@ class DischargeRows(StoreBase):
         sessions, discharges = Session.__table__, Discharge.__table__
         signed = select(SignOff.id).where(SignOff.session_id == sessions.c.session_id).exists()
         query = (
-            select(*(sessions.c[c] for c in _QUEUE_SESSION_COLUMNS), discharges.c.at.label("discharged_at"))
+            select(*(sessions.c[c] for c in _QUEUE_SESSION_COLUMNS), discharges.c.at.label("discharged_at"),
+                   *_NEEDED, discharges.c.id.is_not(None).label("discharged"))  # fmt: skip
             .select_from(sessions.outerjoin(discharges, discharges.c.session_id == sessions.c.session_id))
             .where(sessions.c.protocol_version.is_not(None), ~signed)
             .where(or_(sessions.c.ended_at.is_not(None), discharges.c.id.is_not(None)))
             .order_by(sessions.c.started_at, sessions.c.session_id)
         )
         with self.engine.connect() as conn:
-            rows = [dict(row) for row in conn.execute(query).mappings()]
-            for row in rows:
-                row["missing"] = _missing(conn, row["session_id"])
+            rows = [dict(row, missing=_lacking(row)) for row in conn.execute(query).mappings()]
         return _typed(pd.DataFrame(rows, columns=list(TO_SIGN_COLUMNS)), TO_SIGN_COLUMNS)
 
     def signed_sessions(self, limit: int = 200) -> pd.DataFrame:
@@ -172,20 +172,28 @@ def _locked_session(conn: Connection, session_id: str) -> None:
         raise EntryError(f"unknown session {session_id!r}")
 
 
+# What signing needs of a session, besides its discharge (or the reason it ended without one).
+_NEEDED = (Session.dose_mg_per_kg, Session.total_dose_mg, Session.weight_kg, Session.end_reason)
+
+
 def _missing(conn: Connection, session_id: str) -> list[str]:
-    """What the session lacks to be signed; a session ended with its reason needs no discharge."""
+    """What the session lacks to be signed (``_lacking``)."""
+    discharged = select(Discharge.id).where(Discharge.session_id == session_id).exists()
     row = conn.execute(
-        select(Session.dose_mg_per_kg, Session.total_dose_mg, Session.weight_kg, Session.end_reason).where(
-            Session.session_id == session_id
-        )
-    ).first()
+        select(*_NEEDED, discharged.label("discharged")).where(Session.session_id == session_id)
+    ).mappings().first()  # fmt: skip
     if row is None:
         raise EntryError(f"unknown session {session_id!r}")
-    discharged = conn.execute(select(Discharge.id).where(Discharge.session_id == session_id)).first()
+    return _lacking(row)
+
+
+def _lacking(row: Mapping) -> list[str]:
+    """What a session's row (``_NEEDED`` and ``discharged``) lacks to be signed; a session ended
+    with its reason needs no discharge."""
     missing = {
-        "dose": row.dose_mg_per_kg is None and row.total_dose_mg is None,
-        "weight": row.weight_kg is None,
-        "discharge": discharged is None and row.end_reason is None,
+        "dose": row["dose_mg_per_kg"] is None and row["total_dose_mg"] is None,
+        "weight": row["weight_kg"] is None,
+        "discharge": not row["discharged"] and row["end_reason"] is None,
     }
     return [field for field, absent in missing.items() if absent]
 

@@ -18,6 +18,8 @@ Its modules, in the order data flows through them:
   watched file has been read), ``record_reads`` (stored sessions as the review's ``Dataset``),
   with ``arrow_reads``, ``sqlite_reader`` and ``vitals_snapshot`` (their vitals read fast);
 - ``backup``: a consistent copy of the SQLite store while it is written, and the check of a copy;
+- ``outage``: when the store cannot be reached, for the background processes: which errors
+  mean that, backoff between attempts, one log line when an outage starts and one when it ends;
 - ``repository``: ``Store``, composed of the mixins, and ``open_store``.
 """
 

@@ -2,7 +2,8 @@
 infusion times and latest sample, and the vitals rows the monitors send.
 
 Feeds may send vitals (or events) for a session nobody started yet: ``_ensure_sessions`` opens
-it on the way, so a monitor feed is never refused.
+it on the way, so a monitor feed is never refused. A session started on a chair is refused while
+another session is open on that chair (under the chairs' lock, as a check-in is).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.model import SESSION_COLUMNS, VITALS, VITALS_COLUMNS, conform, empty_frame
 from dashboard.core.roles import Actor
+from dashboard.core.store.chair_rows import lock_chairs, open_session_on
 from dashboard.core.store.models import AlertEpisode, Discharge, Event, Patient, Session, Vitals, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
@@ -34,6 +36,7 @@ LIVE_SESSION_COLUMNS: tuple[str, ...] = (
     "started_by",
     "ended_at",
     "last_sample",
+    "last_write",  # when the newest sample was stored: a replay's samples run ahead of the wall clock
 )
 
 
@@ -56,11 +59,20 @@ class SessionRows(StoreBase):
         infusion_start: datetime | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Open a session (on a chair, for a pseudonymous patient id)."""
+        """Open a session (on a chair, for a pseudonymous patient id); refused while another
+        session is open on ``chair``."""
         user = self._authorise(user, "check_in")
         at = at or utcnow()
         try:
             with self._write() as conn:
+                if chair is not None:
+                    lock_chairs(conn)
+                    busy = open_session_on(conn, chair)
+                    if busy is not None:
+                        raise EntryError(
+                            f"chair {chair!r} is busy with the open session {busy!r}: end it first "
+                            "(python -m dashboard session end SESSION_ID)"
+                        )
                 if patient_id is not None:
                     conn.execute(
                         _insert_ignore(conn, Patient.__table__, ["patient_id"]),
@@ -118,6 +130,13 @@ class SessionRows(StoreBase):
         # Per session, so the (session, time) index answers it: a GROUP BY over the vitals table
         # would read every row ever stored, on every refresh of the live pages.
         last = select(func.max(Vitals.timestamp)).where(Vitals.session_id == table.c.session_id)
+        newest = Vitals.__table__.alias("newest")
+        written = (
+            select(newest.c.entered_at)
+            .where(newest.c.session_id == table.c.session_id)
+            .order_by(newest.c.timestamp.desc(), newest.c.id.desc())
+            .limit(1)
+        )
         from_events = {
             "infusion_start": _marker_time(table, "infusion_start", func.min),
             "infusion_end": _marker_time(table, "infusion_stop", func.max),
@@ -126,6 +145,7 @@ class SessionRows(StoreBase):
             *(c for c in table.c if c.name not in from_events),
             *(func.coalesce(table.c[name], time).label(name) for name, time in from_events.items()),
             last.scalar_subquery().label("last_sample"),
+            written.scalar_subquery().label("last_write"),
         )
         if active_only:
             query = query.where(table.c.ended_at.is_(None))
@@ -133,6 +153,29 @@ class SessionRows(StoreBase):
 
     def active_sessions(self) -> pd.DataFrame:
         return self.sessions(active_only=True)
+
+    def written_by(self, session_ids: list[str], user: str) -> tuple[int, int, dict[str, bool]]:
+        """What ``user`` wrote to these sessions: (vitals rows, events, session id -> ended) of
+        those that exist. A feed resumes from it after a restart or an outage."""
+        sessions = Session.__table__
+        with self.engine.connect() as conn:
+            ended = {
+                row.session_id: row.ended_at is not None
+                for row in conn.execute(
+                    select(sessions.c.session_id, sessions.c.ended_at).where(
+                        sessions.c.session_id.in_(session_ids)
+                    )
+                )
+            }
+            counts = [
+                conn.execute(
+                    select(func.count())
+                    .select_from(table)
+                    .where(table.c.session_id.in_(session_ids), table.c.user == user)
+                ).scalar_one()
+                for table in (Vitals.__table__, Event.__table__)
+            ]
+        return counts[0], counts[1], ended
 
     # --- vitals ------------------------------------------------------------------------------
 

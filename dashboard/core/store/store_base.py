@@ -31,6 +31,7 @@ _DTYPES: dict[str, str] = {
     "started_at": TIMESTAMP_DTYPE,
     "ended_at": TIMESTAMP_DTYPE,
     "last_sample": TIMESTAMP_DTYPE,
+    "last_write": TIMESTAMP_DTYPE,
     "acknowledged_at": TIMESTAMP_DTYPE,
     "changed_at": TIMESTAMP_DTYPE,
     "at": TIMESTAMP_DTYPE,

@@ -110,3 +110,26 @@ def test_monitor_readings_are_not_marked_as_charted_by_hand(store):
     store.add_charted_vitals(charted(), user="nurse.a", entry_id="form-1")
     assert len(store.session_vitals("P01-S1")) == 4
     assert store.hand_charted_times("P01-S1").tolist() == [T0]
+
+
+def test_a_second_live_session_on_a_busy_chair_is_refused_with_the_reason(store):
+    with pytest.raises(
+        EntryError, match=r"chair 'Chair 1' is busy with the open session 'P01-S1': end it first"
+    ):
+        store.start_session("P02-S1", user="feed", patient_id="P02", chair="Chair 1")
+    assert store.active_sessions()["session_id"].tolist() == ["P01-S1"], "nothing of it was stored"
+    store.start_session("P02-S1", user="feed", patient_id="P02", chair="Chair 2")  # a free chair: fine
+    store.end_session("P01-S1", user="nurse.a")
+    store.start_session("P03-S1", user="feed", patient_id="P03", chair="Chair 1")  # free again
+    live = store.active_sessions()
+    assert not live["chair"].duplicated().any()
+
+
+def test_last_write_is_when_the_newest_sample_was_stored_and_written_by_counts_a_users_rows(store):
+    before = pd.Timestamp.now(tz="UTC")
+    store.add_vitals(steady_vitals("P01-S1", 10), user="feed")
+    store.add_vitals(steady_vitals("P01-S1", 5, start=T0 - pd.Timedelta(minutes=5)), user="other")
+    row = store.active_sessions().set_index("session_id").loc["P01-S1"]
+    assert row["last_sample"] == T0 + pd.Timedelta(seconds=9)
+    assert before <= row["last_write"] <= pd.Timestamp.now(tz="UTC")
+    assert store.written_by(["P01-S1", "P09-S1"], "feed") == (10, 0, {"P01-S1": False})

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 import pandas as pd
 
-from dashboard.core.live.feed import plan_replay, replay
+from dashboard.core.live.feed import plan_replay, replay, resume_start, run_tag
 from dashboard.core.loading.loaders import load_paths
 from dashboard.core.settings import SAMPLE_DIR
 from dashboard.core.simulate.simulator import simulate_cohort
-from dashboard.core.store import open_store
+from dashboard.core.store import EntryError, open_store
+from dashboard.core.store.outage import Outage, retrying
 
 
 def add_feed_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,11 +49,27 @@ def run_feed(args: argparse.Namespace) -> int:
         if dataset.vitals.empty:
             print(f"error: no vitals in {args.source}; use --simulate to generate sessions", file=sys.stderr)
             return 2
-    start = pd.Timestamp.now(tz="UTC").floor("s")
-    plan = plan_replay(dataset, start, args.speed, args.chairs, args.stagger, tag=f"{start:%H%M%S}")
-    with open_store(args.database) as store:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    outage = Outage("feed")
+    with retrying(lambda: open_store(args.database), outage) as store:
+        now = pd.Timestamp.now(tz="UTC").floor("s")
+        key, start = retrying(
+            lambda: resume_start(store, dataset, args.speed, args.chairs, args.stagger), outage
+        )
+        if start is None:
+            start = now
+        else:
+            print(f"resuming the run started {start:%Y-%m-%d %H:%M:%S} UTC (same sessions)", flush=True)
+        plan = plan_replay(dataset, start, args.speed, args.chairs, args.stagger, tag=run_tag(key, start))
+        already_s = (pd.Timestamp.now(tz="UTC") - start).total_seconds()
         try:
-            replay(store, plan, on_commit=lambda progress: print(progress, flush=True))
+            replay(
+                store, plan, on_commit=lambda progress: print(progress, flush=True),
+                already_s=already_s, started_at=start, outage=outage,
+            )  # fmt: skip
+        except EntryError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             print("stopped; everything reported as committed is stored", file=sys.stderr)
     return 0

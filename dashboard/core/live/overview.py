@@ -6,10 +6,13 @@ rather than through the page.
 
 Session clocks. A monitor's samples are never ahead of the wall clock, but
 ``python -m dashboard feed --speed X`` replays sessions X times faster, so the latest sample of
-a replayed session runs ahead of it. Each session is judged at its own "now": the later of the
-wall clock and its latest sample. Ages are then never negative, and a vital that stops while the
-others go on turns stale on a replay too. The price: a replay that stops altogether only looks
-stale once the wall clock has caught up with it. A real feed is judged on the wall clock exactly.
+a replayed session runs ahead of it. Each session is judged at its own "now": its latest sample
+plus the wall time since that sample was written (``last_write``), or the wall clock if that is
+later. Ages are then never negative, a vital that stops while the others go on turns stale on a
+replay too, and a source that goes silent altogether ages at the wall clock's pace from its last
+write: a dead replay turns stale as fast as a dead monitor (judged by its sample clock alone, a
+speed-10 replay killed 10 minutes ahead read "0 s ago" for 9 minutes). A real feed is judged on
+the wall clock exactly.
 """
 
 from __future__ import annotations
@@ -79,8 +82,14 @@ FACT_COLUMNS: tuple[str, ...] = (
 
 
 def session_clocks(sessions: pd.DataFrame, wall_now: pd.Timestamp) -> pd.Series:
-    """Each session's "now" (index ``session_id``): the wall clock, or its latest sample if later."""
-    last = sessions.set_index("session_id")["last_sample"].astype(TIMESTAMP_DTYPE)
+    """Each session's "now" (index ``session_id``): its latest sample plus the wall time since it
+    was written (``last_write``; without it, the sample itself), or the wall clock if later."""
+    info = sessions.set_index("session_id")
+    last = info["last_sample"].astype(TIMESTAMP_DTYPE)
+    if "last_write" in info:
+        written = info["last_write"].astype(TIMESTAMP_DTYPE)
+        silent = (pd.Timestamp(wall_now) - written).clip(lower=pd.Timedelta(0))
+        last = last + silent.fillna(pd.Timedelta(0))
     return last.where(last > wall_now, pd.Timestamp(wall_now)).astype(TIMESTAMP_DTYPE)
 
 

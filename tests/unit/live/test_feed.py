@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import subprocess
 import sys
 
 import pandas as pd
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 
-from dashboard.core.live.feed import FEED_USER, plan_replay, replay
+from dashboard.core.live.feed import FEED_USER, plan_key, plan_replay, replay, resume_start, run_tag
 from dashboard.core.model import (
     Dataset,
 )
-from dashboard.core.store import open_store
+from dashboard.core.store import EntryError, open_store
 from tests.factories import vitals_frame
 
 RECORDED = pd.Timestamp("2026-03-02T08:00:00Z")
@@ -140,3 +143,120 @@ def test_each_chair_gets_a_different_patient_while_there_are_enough():
     assert sorted(two["patient_id"]) == ["P01", "P02"]
     three = plan_replay(dataset, NOW, speed=600, chairs=3, stagger_min=0, tag="demo").sessions
     assert len(three) == 3  # more chairs than patients: the repeat fills the last chair
+
+
+class Flaky:
+    """The store, unreachable for its next ``down`` writes; with ``lost_ack`` the first failing
+    write is committed before the error (the connection dropped after the commit)."""
+
+    def __init__(self, store, down: int, lost_ack: bool = False) -> None:
+        self.store, self.down, self.lost_ack = store, down, lost_ack
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def add_vitals(self, frame, *, user):
+        if self.down > 0 and not frame.empty:
+            self.down -= 1
+            if self.lost_ack:
+                self.store.add_vitals(frame, user=user)
+                self.lost_ack = False
+            raise OperationalError("INSERT INTO vitals", {}, psycopg.OperationalError("server closed"))
+        return self.store.add_vitals(frame, user=user)
+
+
+@pytest.mark.parametrize("lost_ack", [False, True], ids=["refused", "committed-then-dropped"])
+def test_feed_rides_out_an_outage_without_losing_or_doubling_a_row(store, lost_ack, caplog):
+    plan = plan_replay(recorded_dataset(), NOW, speed=10, chairs=2, stagger_min=0, tag="demo")
+    clock = FakeClock()
+    with caplog.at_level(logging.INFO):
+        totals = replay(Flaky(store, down=4, lost_ack=lost_ack), plan, clock=clock, sleep=clock.sleep)
+    assert (totals.vitals, totals.events, totals.sessions_ended) == (60, 2, 2)
+    for session_id in ("P01-S1-demo", "P02-S1-demo"):
+        stamps = store.session_vitals(session_id)["timestamp"]
+        assert stamps.is_unique and len(stamps) == 30, "every row once"
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "feed: store unreachable",
+        "feed: store reachable again after 7.5 s",  # 0.5 + 1 + 2 + 4 s of backoff
+    ]
+
+
+def test_a_real_store_error_still_stops_the_feed(store):
+    plan = plan_replay(recorded_dataset(), NOW, speed=10, chairs=2, stagger_min=0, tag="demo")
+    store.start_session("someone", user="nurse.a", chair="Chair 2")
+    clock = FakeClock()
+    with pytest.raises(
+        EntryError, match="chairs busy with other open sessions: 'Chair 2' \\(open session 'someone'\\)"
+    ):
+        replay(store, plan, clock=clock, sleep=clock.sleep)
+    assert store.active_sessions()["session_id"].tolist() == ["someone"], "no chair half started"
+
+
+def test_the_same_plan_resumes_its_run_and_another_plan_starts_afresh(store):
+    dataset = recorded_dataset(seconds=600)
+    key, start = resume_start(store, dataset, speed=10, chairs=2, stagger_min=0)
+    assert start is None
+    plan = plan_replay(dataset, NOW, speed=10, chairs=2, stagger_min=0, tag=run_tag(key, NOW))
+    clock = FakeClock()
+    with pytest.raises(KeyboardInterrupt):  # killed 20 s in (200 s of samples)
+        replay(store, plan, clock=clock, sleep=stop_after(clock, 20), started_at=NOW)
+    assert resume_start(store, dataset, speed=10, chairs=2, stagger_min=0) == (key, NOW)
+    assert resume_start(store, dataset, speed=20, chairs=2, stagger_min=0)[1] is None
+    assert plan_key(dataset, 10, 2, 0) != plan_key(dataset, 10, 1, 0)
+    ids = sorted(store.sessions()["session_id"])
+
+    clock = FakeClock()  # restarted 10 s after it was killed: that part is written at once
+    totals = replay(store, plan, clock=clock, sleep=clock.sleep, already_s=30, started_at=NOW)
+    assert sorted(store.sessions()["session_id"]) == ids
+    assert totals.vitals == 1200 and totals.sessions_started == 2
+    for session_id in ids:
+        stamps = store.session_vitals(session_id)["timestamp"]
+        assert stamps.is_unique and len(stamps) == 600
+        assert stamps.diff().max() == pd.Timedelta(seconds=1), "continuous across the restart"
+
+
+def stop_after(clock: FakeClock, seconds: float):
+    def sleep(step: float) -> None:
+        clock.sleep(step)
+        if clock.now > seconds:
+            raise KeyboardInterrupt
+
+    return sleep
+
+
+RESTARTED = """
+import sys
+from dashboard.cli import main
+main(["feed", "--simulate", "--speed", "60", "--chairs", "3", "--database", sys.argv[1]])
+"""
+
+
+def run_until(url: str, rows: int) -> subprocess.Popen:
+    feed = subprocess.Popen([sys.executable, "-c", RESTARTED, url], stdout=subprocess.PIPE, text=True)
+    for line in feed.stdout:
+        found = re.search(r"committed (\d+) vitals rows", line)
+        if found and int(found.group(1)) > rows:
+            return feed
+    raise AssertionError(f"the feed stopped before {rows} rows: {feed.wait()}")
+
+
+def test_a_killed_and_restarted_feed_resumes_its_sessions_one_per_chair(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    first = run_until(url, 300)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    with open_store(url) as store:
+        before = store.active_sessions()
+        stored_before = store.written_by(before["session_id"].tolist(), FEED_USER)[0]
+    second = run_until(url, stored_before + 300)
+    second.send_signal(signal.SIGKILL)
+    second.wait(timeout=30)
+
+    with open_store(url) as store:
+        after = store.active_sessions()
+        assert sorted(store.sessions()["session_id"]) == sorted(before["session_id"]), "no new session ids"
+        assert sorted(after["chair"]) == ["Chair 1", "Chair 2", "Chair 3"], "each chair exactly once"
+        for session_id in after["session_id"]:
+            stamps = store.session_vitals(session_id)["timestamp"]
+            assert stamps.is_unique, "no row written twice"
+            assert stamps.diff().max() == pd.Timedelta(seconds=1), "no gap where the feed was down"

@@ -353,3 +353,21 @@ def test_recovery_turns_ready_for_discharge_once_the_criteria_judged_from_the_da
     )
     facts = facts_for(rows, frame, stops)
     assert facts.loc[["R", "S"], "phase"].tolist() == ["ready for discharge", "recovery"]
+
+
+def test_a_replay_gone_silent_ages_from_its_last_write_not_its_sample_clock():
+    ahead = NOW + pd.Timedelta(minutes=10)  # a speed-10 replay, one minute of wall time in
+    silent_since = NOW - pd.Timedelta(seconds=90)
+    table = sessions(session("A", "Chair 1")).assign(last_sample=ahead, last_write=silent_since)
+    clocks = session_clocks(table, NOW)
+    assert clocks["A"] == ahead + pd.Timedelta(seconds=90), "silent 90 s: 90 s older, though still ahead"
+    frame = vitals("A", end=ahead)
+    facts = chair_facts(table, frame, events(), alerts_frame(), clocks, PROTOCOL).set_index("session_id")
+    assert facts.loc["A", "hr_age_s"] == 90 and facts.loc["A", "hr_stale"]
+    writing = table.assign(last_write=NOW)  # still writing: judged at its latest sample
+    assert session_clocks(writing, NOW)["A"] == ahead
+    real = table.assign(last_sample=NOW - pd.Timedelta(seconds=5), last_write=NOW - pd.Timedelta(seconds=5))
+    assert session_clocks(real, NOW)["A"] == NOW, "a real feed is judged on the wall clock"
+    never = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us, UTC]")
+    unwritten = table.assign(last_sample=never, last_write=never)
+    assert session_clocks(unwritten, NOW)["A"] == NOW

@@ -94,7 +94,8 @@ def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends_with_its_
     assert len(calls) == 8
     lines = [record.getMessage() for record in caplog.records]
     assert lines == [
-        "feed: store unreachable (OperationalError / OperationalError); retrying with backoff up to every 15 s",
+        "feed: store unreachable (OperationalError / OperationalError); retrying with backoff up to "
+        "every 15 s",
         "feed: store reachable again after 30.5 s (6 failed attempts)",
     ]  # 0.5 + 1 + 2 + 4 + 8 + 15 s of waiting; the driver's text (it may quote a value) never logged
     assert not outage.down

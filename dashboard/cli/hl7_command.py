@@ -11,8 +11,9 @@ import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dashboard.core.interop.hl7_allow import parse_allow
-from dashboard.core.interop.mllp_listener import DEFAULT_PORT, Hl7Listener
+from dashboard.core.interop.mllp_listener import ANSWERING_AE, DEFAULT_PORT, Hl7Listener
 from dashboard.core.store import open_store
+from dashboard.core.store.outage import Outage, retrying
 
 
 def add_hl7_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,9 +58,12 @@ def run_hl7_listener(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    with open_store(args.database) as store:
+    with retrying(lambda: open_store(args.database), Outage("hl7-listen")) as store:
+        outage = Outage("hl7-listen", meanwhile=ANSWERING_AE)
+        listener = Hl7Listener(store, args.timezone, allow, outage)
+        retrying(listener.hearing, Outage("hl7-listen"))  # the chairs' monitors, once the store answers
         try:
-            asyncio.run(_listen(Hl7Listener(store, args.timezone, allow), args.host, args.port))
+            asyncio.run(_listen(listener, args.host, args.port))
         except OSError as error:
             print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
             return 2

@@ -18,6 +18,9 @@ only) is answered AR with the reason, logged with the peer's address and control
 stores nothing, not even as held readings or device alarms.
 
 AA is sent only once the message is committed, so an AA is a promise that it is in the store.
+While the store cannot be reached (``store.outage``) every message is answered AE "store
+unavailable" at once, so the sender keeps it and sends it again; the outage is logged once when
+it starts and once when it ends, not per message.
 AE and AR carry the reason in MSA-3 and ERR segments (``hl7_ack``), which gateways show to their
 operators. No frame stops the server or the connection it came on, and every message gets an
 answer. A message sent again because its ACK was lost (the same bytes) is acknowledged again
@@ -54,8 +57,11 @@ from dashboard.core.interop.hl7_frames import parse_message, split_messages
 from dashboard.core.interop.hl7_identity import MessageSource, message_source
 from dashboard.core.model import DEVICE_ALARM_COLUMNS, conform
 from dashboard.core.store import EntryError, Store
+from dashboard.core.store.outage import Outage, unreachable
 
 LISTENER_USER = "hl7-listener"
+STORE_UNAVAILABLE = "store unavailable: nothing was stored; send the message again"
+ANSWERING_AE = "answering every message AE 'store unavailable' until it answers"
 DEFAULT_PORT = 2575
 MAX_FRAME_BYTES = 1 << 20  # a PCD-01 message is a few kB; a waveform batch may be far larger
 RECENT_MESSAGES = 10_000
@@ -67,8 +73,15 @@ log = logging.getLogger(__name__)
 class Hl7Listener:
     """Turns MLLP frames into stored readings and alarms and ACKs; one instance serves every connection."""
 
-    def __init__(self, store: Store, timezone: str = "UTC", allow: AllowList | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        timezone: str = "UTC",
+        allow: AllowList | None = None,
+        outage: Outage | None = None,
+    ) -> None:
         self.store = store
+        self.outage = outage or Outage("hl7-listen", logger=log, meanwhile=ANSWERING_AE)
         self.timezone = timezone
         self.allow = allow or AllowList()
         self._chair_monitors: frozenset[str] | None = None
@@ -143,11 +156,15 @@ class Hl7Listener:
                 return acknowledgement(message)
             problems = handler(message)
             self._remember(digest)
+            self.outage.recovered()
             return acknowledgement(message, None, problems)
         except MessageRejected as rejected:
             log.warning("message %s answered %s: %s", _control_id(message), rejected.ack, rejected.reason)
             return acknowledgement(message, rejected, rejected.problems)
         except (SQLAlchemyError, EntryError) as error:
+            if unreachable(error):
+                self.outage.failed(error)  # logged when the outage starts, not per message
+                return acknowledgement(message, MessageRejected("AE", INTERNAL_ERROR, STORE_UNAVAILABLE))
             log.error("store refused message %s: %s", _control_id(message), type(error).__name__)
             reason = "the store could not save the message (nothing was stored); send it again"
             return acknowledgement(message, MessageRejected("AE", INTERNAL_ERROR, reason))

@@ -6,6 +6,11 @@ file's header followed by the new lines, so every format the loaders accept can 
 Rows and the new offset are committed together: a watcher killed at any moment resumes where
 the stored rows end. Bad rows are reported with their line in the file and skipped; they never
 stop the watch. Reports name files and lines only, never the patient.
+
+When the store cannot be reached (``store.outage``) the watch waits with backoff and polls
+again once it answers: each poll starts from the offset the store holds, so a batch whose commit
+was lost is read again and one that was committed is not (``ingest_batch`` stores a batch only
+if the offset it started from is still the stored one).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dashboard.core.model import EVENT_COLUMNS, VITALS_COLUMNS, empty_frame
 from dashboard.core.problems import Problem, UnusableFileError
 from dashboard.core.roles import Actor
 from dashboard.core.store import IngestPosition, Store
+from dashboard.core.store.outage import Outage, unreachable
 
 INGEST_USER = "ingest"
 INGEST = Actor.service(INGEST_USER)  # a device feed: it may store readings (and their notes) only
@@ -141,12 +147,23 @@ def watch(
     interval_s: float = 2.0,
     on_poll: Callable[[int], None] = lambda stored: None,
     keep_going: Callable[[], bool] = lambda: True,
+    outage: Outage | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Poll ``folder`` every ``interval_s`` seconds while ``keep_going()``."""
-    watcher = Watcher(store, folder, settings, report)
+    """Poll ``folder`` every ``interval_s`` seconds while ``keep_going()``; an unreachable store
+    is waited out (``outage``: one log line when it starts, one when it ends)."""
+    watcher, outage = Watcher(store, folder, settings, report), outage or Outage("ingest")
     while keep_going():
-        on_poll(watcher.poll())
-        time.sleep(interval_s)
+        try:
+            stored = watcher.poll()
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            sleep(outage.failed(error))
+            continue
+        outage.recovered()
+        on_poll(stored)
+        sleep(interval_s)
 
 
 def _end_of_line(data: bytes, lines: int) -> int:

@@ -77,8 +77,11 @@ class Outage:
         backoff: Backoff = Backoff(),
         logger: logging.Logger = log,
         clock: Callable[[], float] = time.monotonic,
+        meanwhile: str | None = None,
     ) -> None:
+        """``meanwhile``: what ``who`` does until the store answers (default: retrying with backoff)."""
         self.who, self.backoff, self.log, self.clock = who, backoff, logger, clock
+        self.meanwhile = meanwhile or f"retrying with backoff up to every {backoff.cap_s:g} s"
         self._lock = threading.Lock()
         self._since: float | None = None
         self._attempts = 0
@@ -95,12 +98,7 @@ class Outage:
             self._attempts += 1
             if self._since is None:
                 self._since = self.clock()
-                self.log.warning(
-                    "%s: store unreachable (%s); retrying with backoff up to every %g s",
-                    self.who,
-                    _kind(error),
-                    self.backoff.cap_s,
-                )
+                self.log.warning("%s: store unreachable (%s); %s", self.who, _kind(error), self.meanwhile)
             return self.backoff.delay(self._attempts)
 
     def recovered(self) -> None:

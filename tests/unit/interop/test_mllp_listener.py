@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import hl7
 import pandas as pd
+import psycopg
 import pytest
 from hl7.mllp import open_hl7_connection
 from sqlalchemy.exc import OperationalError
@@ -232,6 +234,35 @@ def test_when_the_store_fails_the_sender_is_told_to_send_again(store, monkeypatc
     assert ack_code(ack) == "AE"
     assert err_codes(ack) == ["207"]
     assert "send it again" in ack.segment("ERR").extract_field(1, 8)
+
+
+def test_while_the_store_is_unreachable_every_message_is_answered_ae_and_the_outage_logged_once(
+    store, monkeypatch, caplog
+):
+    store.start_session("S1", user=NURSE)
+    store.assign_bed("Bed 4", "S1", user=NURSE)
+    listener, real = Hl7Listener(store), store.add_monitor_readings
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, psycopg.OperationalError("connection refused"))
+
+    monkeypatch.setattr(store, "add_monitor_readings", unreachable)
+    messages = [oru_message(hr_obx(str(60 + n)), control_id=f"M{n}") for n in range(3)]
+    with caplog.at_level(logging.INFO, logger="dashboard.core.interop.mllp_listener"):
+        acks = [listener.acknowledge(m, None) for m in messages]
+        assert [ack_code(a) for a in acks] == ["AE"] * 3, "never AA for a message not stored"
+        assert all(str(a.segment("MSA")(3)).startswith("store unavailable") for a in acks)
+        assert all(err_codes(a) == ["207"] for a in acks)
+        assert store.session_vitals("S1").empty
+        monkeypatch.setattr(store, "add_monitor_readings", real)
+        resent = [listener.acknowledge(m, None) for m in messages]  # the sender sends them again
+    assert [ack_code(a) for a in resent] == ["AA"] * 3
+    assert store.session_vitals("S1")["hr"].tolist() == [60, 61, 62]
+    outage = [r.getMessage() for r in caplog.records if r.getMessage().startswith("hl7-listen:")]
+    assert [line.split(" (")[0].split(" after")[0] for line in outage] == [
+        "hl7-listen: store unreachable",
+        "hl7-listen: store reachable again",
+    ], "the outage is logged once, not per message"
 
 
 def test_a_sender_that_drops_mid_frame_does_not_stop_the_server(store):

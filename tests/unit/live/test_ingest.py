@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
+import logging
 
-from dashboard.core.live.ingest import Watcher
+import pandas as pd
+import psycopg
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from dashboard.core.live.ingest import Watcher, watch
 from dashboard.core.loading.timestamps import LoadSettings
 from dashboard.core.store import open_store
 
@@ -123,3 +127,50 @@ def test_events_exports_are_followed_too(url, export):
     assert stored["event"].tolist() == ["nausea", "ondansetron"]
     assert (stored["user"] == "ingest").all()
     assert stored["timestamp"].tolist() == list(pd.to_datetime(["2026-03-02T09:25Z", "2026-03-02T09:26Z"]))
+
+
+class Unreachable:
+    """The store, unreachable for its next ``down`` calls, the first a batch committed before the
+    connection dropped (the watcher cannot tell whether it landed)."""
+
+    def __init__(self, store, down: int) -> None:
+        self.store, self.down = store, down
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def _call(self, method: str, *args, **kwargs):
+        if self.down > 0 and (method == "ingest_batch" or self.down < 3):
+            self.down -= 1
+            if method == "ingest_batch":
+                self.store.ingest_batch(*args, **kwargs)
+            raise OperationalError("SELECT", {}, psycopg.OperationalError("server closed the connection"))
+        return getattr(self.store, method)(*args, **kwargs)
+
+    def ingest_batch(self, *args, **kwargs):
+        return self._call("ingest_batch", *args, **kwargs)
+
+    def ingest_position(self, *args, **kwargs):
+        return self._call("ingest_position", *args, **kwargs)
+
+
+def test_a_watch_rides_out_an_outage_from_its_stored_offset_without_doubling_a_row(url, export, caplog):
+    append(export, HEADER + row(0) + row(1))
+    polls, waits = [], []
+
+    def keep_going() -> bool:
+        if len(waits) == 2:
+            append(export, row(2, hr="75"))  # the monitor goes on writing during the outage
+        return len(polls) < 2
+
+    with open_store(url) as store, caplog.at_level(logging.INFO):
+        watch(
+            Unreachable(store, down=3), export.parent, LoadSettings(), report=lambda p: None, interval_s=0,
+            on_poll=polls.append, keep_going=keep_going, sleep=waits.append,
+        )  # fmt: skip
+    assert stored_hr(url) == [72.0, 72.0, 75.0], "every row once"
+    assert waits[:3] == [0.5, 1.0, 2.0], "backoff"
+    assert [r.getMessage().split(" (")[0].split(" after")[0] for r in caplog.records] == [
+        "ingest: store unreachable",
+        "ingest: store reachable again",
+    ]

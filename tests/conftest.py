@@ -54,6 +54,48 @@ def own_data_folder(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def postgresql_server():
+    server = _started_postgres()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def stoppable_postgresql_server():
+    """A PostgreSQL server of this test's own, which it may ``stop()`` and ``start()`` again (an
+    outage) without disturbing the tests that share ``postgresql_server``."""
+    server = _started_postgres()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@dataclass
+class StoppablePostgres(PostgresServer):
+    pg_ctl: tuple[str, ...] = ()
+    options: str = ""
+    root: Path | None = None
+
+    def stop(self) -> None:
+        """A fast shutdown: connected clients are cut off, as when a server is stopped for maintenance."""
+        subprocess.run([*self.pg_ctl, "-m", "fast", "stop"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        log = str(self.root / "server.log")
+        subprocess.run(
+            [*self.pg_ctl, "-l", log, "-o", self.options, "start"], check=True, capture_output=True
+        )
+
+    def remove(self) -> None:
+        subprocess.run([*self.pg_ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _started_postgres() -> StoppablePostgres:
+    """A new PostgreSQL server in a tmp dir on a free loopback port, started (skipped without the
+    server binaries, except in CI)."""
     bin_dir = _postgres_bin_dir()
     if bin_dir is None:
         reason = f"PostgreSQL server binaries ({', '.join(POSTGRES_BINARIES)}) not found on PATH"
@@ -82,15 +124,10 @@ def postgresql_server():
         capture_output=True,
     )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60"]
-    subprocess.run(
-        [*pg_ctl, "-l", str(root / "server.log"), "-o", options, "start"], check=True, capture_output=True
-    )
-    try:
-        yield PostgresServer(host="127.0.0.1", port=port)
-    finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+    pg_ctl = (*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60")
+    server = StoppablePostgres(host="127.0.0.1", port=port, pg_ctl=pg_ctl, options=options, root=root)
+    server.start()
+    return server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

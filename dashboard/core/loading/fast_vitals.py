@@ -4,7 +4,13 @@ The canonical export (session_id,timestamp,hr,... with ISO times) is the commone
 input. When pyarrow reads it with strict types, every row on its own line (so row i is line
 header + 1 + i), and a few vectorised checks find nothing the careful path would reject or
 reorder, its columns go from Arrow into the file's slot of the buffer (vitals_buffer.py) with no
-pandas frame in between. Artifacts (zeros, values outside vitals.toml, impossible cuff readings)
+pandas frame in between. Real monitor exports mostly write naive local clock times (or day-first
+dates, or epoch seconds) rather than ``Z`` times: when the first row's time has no offset, the
+column is read as text and parsed by the careful path's own ``parse_timestamps`` with the load's
+settings (clinic time zone, day-first), so both paths give the same times; a file with any time
+that does not parse goes to the careful path, which reports it by line.
+
+Artifacts (zeros, values outside vitals.toml, impossible cuff readings)
 and device sentinels are found on the same numpy masks the careful path uses, so real exports,
 which always have a few, keep the fast path and get the careful path's artifacts and messages.
 Anything else returns None and takes the careful path, which reports each problem by line.
@@ -20,30 +26,41 @@ import pyarrow.compute as pc
 from dashboard.core.loading.artifacts import ArtifactCells, refuse_artifacts
 from dashboard.core.loading.columns import ColumnMap
 from dashboard.core.loading.csvlayout import Layout
-from dashboard.core.loading.csvread import read_strict
+from dashboard.core.loading.csvread import TEXT, read_strict
 from dashboard.core.loading.rows import file_stem, reading
+from dashboard.core.loading.timestamps import LoadSettings, MissingOriginError, parse_timestamps
 from dashboard.core.loading.validation import without_sentinels
 from dashboard.core.loading.vitals_buffer import Slot
 from dashboard.core.model import VITALS, codes_in_order
 from dashboard.core.problems import Problem
 
 _CAREFUL_TARGETS = frozenset({"date", "source_error", "vital", "value"})
+_UTC = LoadSettings()  # naive times read as UTC, the loaders' default
 
 
 def clean_vitals(
-    layout: Layout, columns: ColumnMap, slot: Slot, use_threads: bool = True
+    layout: Layout,
+    columns: ColumnMap,
+    slot: Slot,
+    use_threads: bool = True,
+    settings: LoadSettings = _UTC,
 ) -> tuple[pd.Index, int, ArtifactCells, list[Problem]] | None:
     """Write a canonical wide file into ``slot`` (artifact cells empty); return the session ids its
     session numbers index, its row count, its artifacts and their problems, or None when the file
     needs the careful path (then ``slot`` holds nothing of use).
 
-    ``use_threads``: let pyarrow read with threads (not when files are loaded in parallel)."""
+    ``use_threads``: let pyarrow read with threads (not when files are loaded in parallel);
+    ``settings``: how to read times without an offset, as the careful path reads them."""
     chosen = columns.chosen
     if chosen.keys() & _CAREFUL_TARGETS or any(alias.scale != 1 for _, alias in chosen.values()):
         return None
-    if chosen["timestamp"][1].kind != "auto":
+    time_header, time_alias = chosen["timestamp"]
+    if time_alias.kind != "auto":
         return None
-    table = read_strict(layout, reading(columns), use_threads)  # None if blank lines would shift lines
+    how = reading(columns)
+    if not _first_time_zoned(layout, time_header):
+        how[time_header] = TEXT  # parsed below, as the careful path parses it
+    table = read_strict(layout, how, use_threads)  # None if blank lines would shift lines
     if table is None or table.num_rows == 0:
         return None
     n = table.num_rows
@@ -52,12 +69,12 @@ def clean_vitals(
     else:  # one session named after the file, as the careful path names it
         ids = pa.chunked_array([pa.array([file_stem(layout.name)]).take(np.zeros(n, np.int32))])
     session = ids.dictionary_encode()
-    stamps = table.column(chosen["timestamp"][0])
-    if not _keys_clean(session, stamps):
+    micros = _micros(table.column(time_header), settings)
+    if micros is None or not _keys_clean(session, micros):
         return None
     slot.check_room(n, layout.name)
     _write(slot.session, (chunk.indices for chunk in session.chunks))
-    _write(slot.time, stamps.cast(pa.int64()).chunks)
+    slot.time[:n] = micros
     values = slot.values[:n]
     for i, vital in enumerate(VITALS):
         column = values[:, i]
@@ -87,14 +104,52 @@ def _write(target: np.ndarray, chunks) -> None:
         at += len(part)
 
 
-def _keys_clean(session: pa.ChunkedArray, stamps: pa.ChunkedArray) -> bool:
-    """Every row has an unpadded session id and a time, and rows are in (session, time) order.
+def _first_time_zoned(layout: Layout, header: str) -> bool:
+    """Whether the first data row's time carries an offset: then the whole column is read as UTC
+    inside pyarrow's reader (fastest), else as text (one failed typed read costs a whole parse)."""
+    body = layout.body
+    start = body.find(b"\n") + 1
+    if start == 0:
+        return True
+    end = body.find(b"\n", start)
+    cells = body[start : end if end != -1 else len(body)].rstrip(b"\r").split(layout.delimiter.encode())
+    at = layout.header.index(header)
+    if at >= len(cells):
+        return True
+    cell = cells[at].decode("utf-8", "replace").strip()
+    try:
+        pa.scalar(cell).cast(pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _micros(stamps: pa.ChunkedArray, settings: LoadSettings) -> np.ndarray | None:
+    """The time column as int64 µs since 1970 UTC, or None when a time is missing or unreadable.
+
+    Text goes through ``parse_timestamps`` with the load's settings, the very function the careful
+    path parses it with, so the two paths cannot disagree on a time."""
+    if pa.types.is_timestamp(stamps.type):
+        return None if stamps.null_count else stamps.cast(pa.int64()).to_numpy()
+    if not pa.types.is_string(stamps.type) or stamps.null_count:
+        return None
+    try:
+        parsed = parse_timestamps(pd.Series(pd.arrays.ArrowStringArray(stamps)), "auto", 1.0, settings)
+    except MissingOriginError:
+        return None  # elapsed times without a start: the careful path says why the file cannot be used
+    if parsed.isna().any():
+        return None
+    return parsed.array.asi8
+
+
+def _keys_clean(session: pa.ChunkedArray, micros: np.ndarray) -> bool:
+    """Every row has an unpadded session id, and rows are in (session, time) order.
 
     ``session`` is dictionary-encoded (one dictionary, in order of appearance), so the ids are
     checked once each and the order on integer codes: the rows are in order exactly when the
     dictionary is ascending and each row's code and time follow the previous row's.
     """
-    if session.null_count or stamps.null_count or not pa.types.is_timestamp(stamps.type):
+    if session.null_count:
         return False
     names = session.chunk(0).dictionary
     if not pc.all(pc.equal(names, pc.utf8_trim_whitespace(names))).as_py():
@@ -102,4 +157,4 @@ def _keys_clean(session: pa.ChunkedArray, stamps: pa.ChunkedArray) -> bool:
     if len(names) > 1 and not pc.all(pc.less(names[:-1], names[1:])).as_py():
         return False
     codes = np.concatenate([chunk.indices.to_numpy() for chunk in session.chunks])
-    return codes_in_order(codes, stamps.to_numpy().view(np.int64))
+    return codes_in_order(codes, micros)

@@ -122,7 +122,7 @@ def _load(
 def _load_vitals(
     layout: Layout, columns: ColumnMap, settings: LoadSettings, buffer: VitalsBuffer, number: int, alone: bool
 ) -> tuple[ArtifactCells, list[Problem]]:
-    fast = clean_vitals(layout, columns, buffer.slot(number), use_threads=alone)
+    fast = clean_vitals(layout, columns, buffer.slot(number), use_threads=alone, settings=settings)
     if fast is not None:
         ids, rows, artifacts, found = fast
         buffer.filled(number, rows, ids)

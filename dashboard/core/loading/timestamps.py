@@ -111,9 +111,14 @@ def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
 
 
 def _cast(text: pa.Array | pa.ChunkedArray, target: pa.DataType) -> pa.Array | pa.ChunkedArray | None:
-    """Arrow's vectorised parse of a whole column, retried once without blanks; None when a cell fails."""
+    """Arrow's vectorised parse of a whole column, retried once without blanks; None when a cell fails.
+
+    The retry trims the first cells before the whole column: trimming millions of cells only to
+    find that the column is of another form (naive times tried as zoned ones) costs a parse."""
     parsed = _try_cast(text, target)
-    return parsed if parsed is not None else _try_cast(pc.utf8_trim_whitespace(text), target)
+    if parsed is not None or _try_cast(pc.utf8_trim_whitespace(text.slice(0, _PROBE)), target) is None:
+        return parsed
+    return _try_cast(pc.utf8_trim_whitespace(text), target)
 
 
 def _try_cast(text: pa.Array | pa.ChunkedArray, target: pa.DataType) -> pa.Array | pa.ChunkedArray | None:
@@ -142,10 +147,14 @@ def _parse_text(values: pd.Series, settings: LoadSettings) -> pd.Series:
         return _localise(pd.Series(naive.to_pandas(), index=values.index), settings)
     text = values.astype("str").str.strip()
     sample = _sample(text.dropna())
-    best = max(
-        _candidate_formats(settings.dayfirst), key=lambda f: _parse_with(sample, f, settings).notna().sum()
-    )
-    return _parse_with(text, best, settings)
+    best, most = "ISO8601", -1
+    for form in _candidate_formats(settings.dayfirst):  # the first that reads the most of the sample
+        read = int(_parse_with(sample, form, settings).notna().sum())
+        if read > most:
+            best, most = form, read
+        if most == len(sample):
+            break  # no later form can read more
+    return _parse_with(text, best, settings, whole_column=True)
 
 
 def _candidate_formats(dayfirst: bool) -> tuple[str, ...]:
@@ -163,15 +172,39 @@ def _sample(text: pd.Series) -> pd.Series:
     return text.iloc[np.linspace(0, len(text) - 1, _SAMPLE).astype(int)]
 
 
-def _parse_with(text: pd.Series, form: str, settings: LoadSettings) -> pd.Series:
+def _parse_with(text: pd.Series, form: str, settings: LoadSettings, whole_column: bool = False) -> pd.Series:
+    """``text`` read as ``form``; ``whole_column`` when it is the file's whole time column, which
+    Arrow's parser reads 25x faster than pandas' when its reading is verifiably the same."""
     if form != "ISO8601":
-        return _localise(pd.to_datetime(text, format=form, errors="coerce"), settings)
+        naive = _arrow_strptime(text, form) if whole_column else None
+        if naive is None:
+            naive = pd.to_datetime(text, format=form, errors="coerce")
+        return _localise(naive, settings)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     if settings.timezone == "UTC":
         return parsed.astype(TIMESTAMP_DTYPE)
     naive = ~text.str.contains(r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)$", regex=True, na=False)
     local = _localise(parsed.where(naive).dt.tz_convert(None), settings)
     return parsed.where(~naive, local).astype(TIMESTAMP_DTYPE)
+
+
+def _arrow_strptime(text: pd.Series, form: str) -> pd.Series | None:
+    """``text`` read as ``form`` by Arrow, or None unless that is certainly what pandas reads.
+
+    Arrow's strptime is the C library's, more lenient than pandas' (unpadded fields, blanks,
+    invalid days rolled over): its reading is kept only when every time written back in ``form``
+    is exactly the text it was read from, so each cell had one reading, the one pandas finds."""
+    if "%f" in form:
+        return None  # the C strptime has no fractions of a second
+    arrow = _arrow_text(text)
+    try:
+        parsed = pc.strptime(arrow, format=form, unit="s", error_is_null=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    written_back = pc.all(pc.equal(pc.strftime(parsed, format=form), arrow)).as_py()
+    if parsed.null_count != arrow.null_count or written_back is False:
+        return None
+    return pd.Series(parsed.cast(pa.timestamp("us")).to_pandas(), index=text.index)
 
 
 def _localise(naive: pd.Series, settings: LoadSettings) -> pd.Series:

@@ -68,8 +68,9 @@ class VitalsBuffer:
         frame = sort_vitals(frame)
         slot, rows = self.slot(number), len(frame)
         slot.check_room(rows, name)
-        ids = frame["session_id"].astype("category").cat.categories
-        slot.session[:rows] = ids.get_indexer(frame["session_id"].astype("str"))
+        sessions = frame["session_id"].astype("category")  # codes number the sorted ids: no lookup per row
+        ids = sessions.cat.categories
+        slot.session[:rows] = sessions.cat.codes
         slot.time[:rows] = frame["timestamp"].dt.as_unit("us").array.asi8
         slot.values[:rows] = frame[list(VITALS)].to_numpy(dtype="float64", na_value=np.nan)
         self.filled(number, rows, ids)

@@ -56,10 +56,12 @@ from dashboard.core.interop.hl7_fields import (
 from dashboard.core.interop.hl7_frames import parse_message, split_messages
 from dashboard.core.interop.hl7_identity import MessageSource, message_source
 from dashboard.core.model import DEVICE_ALARM_COLUMNS, conform
+from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.core.store.outage import Outage, unreachable
 
 LISTENER_USER = "hl7-listener"
+LISTENER = Actor.service(LISTENER_USER)  # a device: it may store readings and alarms only
 STORE_UNAVAILABLE = "store unavailable: nothing was stored; send the message again"
 ANSWERING_AE = "answering every message AE 'store unavailable' until it answers"
 DEFAULT_PORT = 2575
@@ -207,7 +209,7 @@ class Hl7Listener:
             held = self.store.hold_readings(monitor, vitals, result.notes)
             log.info("message %s: %d rows held for monitor %s (no session)", result.control_id, held, monitor)
             return result.problems
-        rows = self.store.add_monitor_readings(session_id, vitals, result.notes, user=LISTENER_USER)
+        rows = self.store.add_monitor_readings(session_id, vitals, result.notes, user=LISTENER)
         # no session id in the log: session ids often carry the patient pseudonym
         log.info("message %s: %d vitals rows stored", result.control_id, rows)
         return result.problems

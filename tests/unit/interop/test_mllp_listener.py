@@ -16,7 +16,7 @@ from dashboard.cli.hl7_command import add_hl7_arguments
 from dashboard.core.interop.hl7_allow import parse_allow
 from dashboard.core.interop.mllp_listener import Hl7Listener
 from dashboard.core.store import EntryError, open_store
-from tests.factories import alarm_message, bp_obx, hr_obx, oru_message
+from tests.factories import acting, alarm_message, bp_obx, hr_obx, oru_message
 from tests.paths import REALDATA as SHARED_REALDATA
 
 REALDATA = SHARED_REALDATA / "hl7v2-pcd01"
@@ -440,3 +440,15 @@ def test_held_readings_and_alarms_are_logged_without_the_patient(store, caplog):
     assert [ack_code(a) for a in acks] == ["AA", "AA"]
     assert "held for monitor CHAIR-9" in caplog.text and "alarm reports from monitor CHAIR-3" in caplog.text
     assert "P01" not in caplog.text
+
+
+def test_a_store_requiring_roles_takes_the_listeners_readings_and_alarms_as_a_devices(database_url):
+    """With sign-in the app's store requires roles; the listener writes as the device it is."""
+    nurse = acting("nurse")
+    with open_store(database_url, roles_required=True) as store:
+        store.start_session("S1", user=nurse)
+        store.assign_bed("CHAIR-3", "S1", user=nurse)
+        frames = [("block", oru_message(hr_obx("77"), bed="^^CHAIR-3")), ("block", alarm_message())]
+        assert [ack_code(a) for a in exchange(store, frames)] == ["AA", "AA"]
+        assert store.session_vitals("S1")["hr"].tolist() == [77.0]
+        assert len(store.device_alarm_reports("S1")) == 1

@@ -60,7 +60,7 @@ class Backoff:
 
     first_s: float = 0.5
     factor: float = 2.0
-    cap_s: float = 15.0
+    cap_s: float = 10.0
 
     def delay(self, attempt: int) -> float:
         """The wait after failed attempt number ``attempt`` (1 = the first failure)."""

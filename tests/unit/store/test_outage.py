@@ -56,7 +56,7 @@ def test_a_real_sqlite_file_that_cannot_be_opened_counts_as_unreachable(tmp_path
 
 
 def test_backoff_doubles_from_half_a_second_up_to_its_cap():
-    assert [Backoff().delay(n) for n in range(1, 8)] == [0.5, 1, 2, 4, 8, 15, 15]
+    assert [Backoff().delay(n) for n in range(1, 8)] == [0.5, 1, 2, 4, 8, 10, 10]
     assert Backoff(first_s=1, factor=3, cap_s=5).delay(3) == 5
 
 
@@ -95,9 +95,9 @@ def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends_with_its_
     lines = [record.getMessage() for record in caplog.records]
     assert lines == [
         "feed: store unreachable (OperationalError / OperationalError); retrying with backoff up to "
-        "every 15 s",
-        "feed: store reachable again after 30.5 s (6 failed attempts)",
-    ]  # 0.5 + 1 + 2 + 4 + 8 + 15 s of waiting; the driver's text (it may quote a value) never logged
+        "every 10 s",
+        "feed: store reachable again after 25.5 s (6 failed attempts)",
+    ]  # 0.5 + 1 + 2 + 4 + 8 + 10 s of waiting; the driver's text (it may quote a value) never logged
     assert not outage.down
 
 

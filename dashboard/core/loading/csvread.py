@@ -27,9 +27,15 @@ from dashboard.core.problems import Problem, UnusableFileError
 
 # How read_rows should read a column: as written, as numbers, or as UTC times where every cell
 # is ISO 8601 with an offset (parsed inside pyarrow's reader; otherwise the column stays text).
-TEXT, NUMBER, UTC_TIME = "text", "number", "utc_time"
-_STRICT_TYPES = {TEXT: pa.string(), NUMBER: pa.float64(), UTC_TIME: pa.timestamp("us", tz="UTC")}
-_LOOSE_TYPES = {TEXT: pa.string(), NUMBER: None, UTC_TIME: pa.string()}
+# read_strict also reads NAIVE_TIME: ISO 8601 without an offset, as clock times of no zone yet.
+TEXT, NUMBER, UTC_TIME, NAIVE_TIME = "text", "number", "utc_time", "naive_time"
+_STRICT_TYPES = {
+    TEXT: pa.string(),
+    NUMBER: pa.float64(),
+    UTC_TIME: pa.timestamp("us", tz="UTC"),
+    NAIVE_TIME: pa.timestamp("us"),
+}
+_LOOSE_TYPES = {TEXT: pa.string(), NUMBER: None, UTC_TIME: pa.string(), NAIVE_TIME: pa.string()}
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 

@@ -6,9 +6,10 @@ header + 1 + i), and a few vectorised checks find nothing the careful path would
 reorder, its columns go from Arrow into the file's slot of the buffer (vitals_buffer.py) with no
 pandas frame in between. Real monitor exports mostly write naive local clock times (or day-first
 dates, or epoch seconds) rather than ``Z`` times: when the first row's time has no offset, the
-column is read as text and parsed by the careful path's own ``parse_timestamps`` with the load's
-settings (clinic time zone, day-first), so both paths give the same times; a file with any time
-that does not parse goes to the careful path, which reports it by line.
+column is read as naive ISO times by pyarrow's reader (or as text when it is not ISO) and placed
+by the careful path's own ``parse_timestamps`` with the load's settings (clinic time zone,
+day-first), so both paths give the same times; a file with any time that does not parse goes to
+the careful path, which reports it by line.
 
 Artifacts (zeros, values outside vitals.toml, impossible cuff readings)
 and device sentinels are found on the same numpy masks the careful path uses, so real exports,
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 from dashboard.core.loading.artifacts import ArtifactCells, refuse_artifacts
 from dashboard.core.loading.columns import ColumnMap
 from dashboard.core.loading.csvlayout import Layout
-from dashboard.core.loading.csvread import TEXT, read_strict
+from dashboard.core.loading.csvread import NAIVE_TIME, TEXT, UTC_TIME, read_strict
 from dashboard.core.loading.rows import file_stem, reading
 from dashboard.core.loading.timestamps import LoadSettings, MissingOriginError, parse_timestamps
 from dashboard.core.loading.validation import without_sentinels
@@ -57,9 +58,7 @@ def clean_vitals(
     time_header, time_alias = chosen["timestamp"]
     if time_alias.kind != "auto":
         return None
-    how = reading(columns)
-    if not _first_time_zoned(layout, time_header):
-        how[time_header] = TEXT  # parsed below, as the careful path parses it
+    how = {**reading(columns), time_header: _time_reading(layout, time_header)}
     table = read_strict(layout, how, use_threads)  # None if blank lines would shift lines
     if table is None or table.num_rows == 0:
         return None
@@ -104,37 +103,41 @@ def _write(target: np.ndarray, chunks) -> None:
         at += len(part)
 
 
-def _first_time_zoned(layout: Layout, header: str) -> bool:
-    """Whether the first data row's time carries an offset: then the whole column is read as UTC
-    inside pyarrow's reader (fastest), else as text (one failed typed read costs a whole parse)."""
+def _time_reading(layout: Layout, header: str) -> str:
+    """How to read the time column, judged on the first data row: as UTC times or naive ISO times
+    inside pyarrow's reader (fastest), else as text. One failed typed read costs a whole parse."""
     body = layout.body
     start = body.find(b"\n") + 1
-    if start == 0:
-        return True
     end = body.find(b"\n", start)
     cells = body[start : end if end != -1 else len(body)].rstrip(b"\r").split(layout.delimiter.encode())
     at = layout.header.index(header)
-    if at >= len(cells):
-        return True
-    cell = cells[at].decode("utf-8", "replace").strip()
-    try:
-        pa.scalar(cell).cast(pa.timestamp("us", tz="UTC"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return True
+    cell = pa.scalar(cells[at].decode("utf-8", "replace") if start and at < len(cells) else "")
+    for how, kind in ((UTC_TIME, pa.timestamp("us", tz="UTC")), (NAIVE_TIME, pa.timestamp("us"))):
+        try:
+            cell.cast(kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return how
+    return TEXT
 
 
 def _micros(stamps: pa.ChunkedArray, settings: LoadSettings) -> np.ndarray | None:
     """The time column as int64 µs since 1970 UTC, or None when a time is missing or unreadable.
 
-    Text goes through ``parse_timestamps`` with the load's settings, the very function the careful
-    path parses it with, so the two paths cannot disagree on a time."""
+    Naive times and text go through ``parse_timestamps`` with the load's settings, the very function
+    the careful path parses them with, so the two paths cannot disagree on a time."""
+    if stamps.null_count:
+        return None
+    if pa.types.is_timestamp(stamps.type) and stamps.type.tz is not None:
+        return stamps.cast(pa.int64()).to_numpy()
     if pa.types.is_timestamp(stamps.type):
-        return None if stamps.null_count else stamps.cast(pa.int64()).to_numpy()
-    if not pa.types.is_string(stamps.type) or stamps.null_count:
+        values = pd.Series(stamps.to_numpy())  # naive datetime64[us]: clock times of the clinic
+    elif pa.types.is_string(stamps.type):
+        values = pd.Series(pd.arrays.ArrowStringArray(stamps))
+    else:
         return None
     try:
-        parsed = parse_timestamps(pd.Series(pd.arrays.ArrowStringArray(stamps)), "auto", 1.0, settings)
+        parsed = parse_timestamps(values, "auto", 1.0, settings)
     except MissingOriginError:
         return None  # elapsed times without a start: the careful path says why the file cannot be used
     if parsed.isna().any():

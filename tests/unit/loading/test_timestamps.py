@@ -9,8 +9,6 @@ import pytest
 from dashboard.core.loading.timestamps import (
     LoadSettings,
     MissingOriginError,
-    _localise,
-    _parse_with,
     join_date_time,
     parse_timestamps,
 )
@@ -148,22 +146,3 @@ def test_ctime_form_of_ge_s5_collectors_is_read_as_local_clock_time():
 
 def test_a_12_hour_time_without_am_or_pm_is_not_guessed():
     assert _parse(["2021-05-05 02:41:00 PM", "2021-05-05 02:42:00 XM"]) == ["2021-05-05T14:41:00+00:00", None]
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        ["2/3/2026 9:00:00", "02/03/2026 09:00:00"],  # unpadded fields: C strptime reads them, pandas too
-        ["31/02/2026 09:00:00", "01/03/2026 09:00:00"],  # no 31 February: C strptime would roll it over
-        [" 02/03/2026 09:00:00", "02/03/2026 09:00:00x"],  # blanks and trailing text
-        ["05/05/2021 02:41:00 PM", "05/05/2021 02:41:00 pm"],  # either case of PM
-        ["01/01/0999 00:00:00", "01/01/2020 00:00:00"],  # a three-digit year
-    ],
-)
-def test_a_whole_column_read_by_arrow_reads_exactly_as_pandas_reads_it(values):
-    """Arrow's strptime reads a whole time column only where pandas' reading is certainly the same."""
-    settings = LoadSettings(timezone="Europe/Oslo", dayfirst=True)
-    text = pd.Series(values, dtype="str").str.strip()
-    for form in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %I:%M:%S %p"):
-        by_pandas = _localise(pd.to_datetime(text, format=form, errors="coerce"), settings)
-        pd.testing.assert_series_equal(_parse_with(text, form, settings, whole_column=True), by_pandas)

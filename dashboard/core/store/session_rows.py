@@ -154,9 +154,9 @@ class SessionRows(StoreBase):
     def active_sessions(self) -> pd.DataFrame:
         return self.sessions(active_only=True)
 
-    def written_by(self, session_ids: list[str], user: str) -> tuple[int, int, dict[str, bool]]:
-        """What ``user`` wrote to these sessions: (vitals rows, events, session id -> ended) of
-        those that exist. A feed resumes from it after a restart or an outage."""
+    def written_by(self, session_ids: list[str], writer: str) -> tuple[int, int, dict[str, bool]]:
+        """What ``writer`` (a user name) wrote to these sessions: (vitals rows, events, session id
+        -> ended) of those that exist. A feed resumes from it after a restart or an outage."""
         sessions = Session.__table__
         with self.engine.connect() as conn:
             ended = {
@@ -171,7 +171,7 @@ class SessionRows(StoreBase):
                 conn.execute(
                     select(func.count())
                     .select_from(table)
-                    .where(table.c.session_id.in_(session_ids), table.c.user == user)
+                    .where(table.c.session_id.in_(session_ids), table.c.user == writer)
                 ).scalar_one()
                 for table in (Vitals.__table__, Event.__table__)
             ]

@@ -9,6 +9,10 @@ into the same temporary ``DASHBOARD_DATA_DIR``: six sample sessions from 42 minu
 the sample's blood pressure alarms are), one chair's SpO2 probe coming off, so that the shots
 show red, yellow and quiet chairs and a stale value within a minute or two. The sample CSVs are
 read with pandas directly (they are canonical), so the shots do not depend on the loaders.
+
+``--wall`` takes only the wall view (``?view=wall``): 12 chairs at 1920x1080 and 20 at 3840x2160,
+written straight into a fresh store (a high alert unacknowledged, one acknowledged, medium ones,
+a probe off), ``wall_1920x1080.png`` and ``wall_3840x2160.png``.
 """
 
 from __future__ import annotations
@@ -37,8 +41,14 @@ def main() -> None:
     parser.add_argument(
         "--live-only", action="store_true", help="only the Chairs, Live session and Audit pages"
     )
-    live_only = parser.parse_args().live_only
+    parser.add_argument("--wall", action="store_true", help="only the wall view, at 1920x1080 and 3840x2160")
+    arguments = parser.parse_args()
+    live_only = arguments.live_only
     OUT.mkdir(parents=True, exist_ok=True)
+    if arguments.wall:
+        for chairs, width, height in ((12, 1920, 1080), (20, 3840, 2160)):
+            _shoot_wall(chairs, width, height)
+        return
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch) / "data"
         data_dir.mkdir()
@@ -148,6 +158,50 @@ def _shoot_live(url: str) -> None:
         _settled(page)
         _save(page, "audit.png")
         browser.close()
+
+
+# Per chair number: what its monitor sends (a high SBP, a caution HR, a probe off...).
+WALL_STATES = {1: {"sbp": 196.0, "dbp": 104.0}, 2: {"sbp": 186.0, "dbp": 98.0}, 4: {"hr": 128.0},
+               7: {"spo2": 93.0}, 9: {"sbp": 166.0, "dbp": 92.0}, 11: {"spo2": float("nan")},
+               15: {"hr": 131.0}, 18: {"sbp": 201.0, "dbp": 111.0}}  # fmt: skip
+WALL_ACKNOWLEDGED = 2  # this chair's high alert is acknowledged: red, no longer flashing
+
+
+def _shoot_wall(chairs: int, width: int, height: int) -> None:
+    """The wall view of ``chairs`` chairs in a ``width`` x ``height`` window, in a fresh store."""
+    from dashboard.core.store import open_store
+    from tests.factories import monitored_vitals, vitals_frame
+
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(scratch) / "data"
+        data_dir.mkdir()
+        now = pd.Timestamp.now(tz="UTC")
+        with open_store(f"sqlite:///{data_dir / 'store.sqlite3'}") as store:
+            for n in range(1, chairs + 1):
+                session_id = f"P{n:02}-S{n % 5 + 1}"
+                start = now - pd.Timedelta(minutes=4 + 3 * n)
+                store.start_session(session_id, user="nurse.demo", chair=f"Chair {n}", patient_id=f"P{n:02}",
+                                    planned_minutes=40, infusion_start=start)  # fmt: skip
+                store.add_vitals(monitored_vitals(session_id, now, 10, hr=68.0 + n % 9), user="monitor")
+                if n in WALL_STATES:
+                    reading = vitals_frame(session_id, start=now, periods=1, **WALL_STATES[n])
+                    store.add_vitals(reading, user="monitor")
+            log = Path(scratch) / "streamlit.log"
+            with running_app(data_dir, log) as server, sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(f"{server.url}/?view=wall")
+                tiles = page.locator(".st-key-wall-board div[class*='st-key-tile-']")
+                expect(tiles).to_have_count(chairs, timeout=60_000)
+                expect(page.locator("div[class*='-flash']").first).to_be_visible(timeout=30_000)
+                acknowledged = store.open_alerts(f"P{WALL_ACKNOWLEDGED:02}-S{WALL_ACKNOWLEDGED % 5 + 1}")
+                key = acknowledged.loc[acknowledged["priority"] == "high", "alert_key"].iloc[0]
+                store.acknowledge(key, user="Nurse Demo", reason="repeat cuff reading taken, doctor informed")
+                expect(page.get_by_text("acknowledged by Nurse Demo")).to_be_visible(timeout=30_000)
+                page.wait_for_timeout(1000)
+                page.screenshot(path=OUT / f"wall_{width}x{height}.png")
+                print(f"wrote {OUT / f'wall_{width}x{height}.png'}")
+                browser.close()
 
 
 def _edit_limit(page: Page, row: int, new_limit: str) -> None:

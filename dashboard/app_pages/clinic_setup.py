@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.ui import chair_forms, identity, live, staff_forms
+from dashboard.ui.components import MISSING
 
 st.title("Clinic setup")
 st.caption(
@@ -31,5 +32,6 @@ with st.expander("Every change to the chairs"):
         column_config={
             "changed_at": st.column_config.DatetimeColumn("Changed at (UTC)", format="YYYY-MM-DD HH:mm")
         },
+        placeholder=MISSING,
     )
 staff_forms.staff_section(store, user)

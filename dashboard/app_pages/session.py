@@ -53,7 +53,9 @@ if len(view.artifacts):
         f"Artifacts: {len(view.artifacts)} values refused as impossible (shown hollow, not alerted)"
     ):
         st.dataframe(
-            components.local_times(view.artifacts, current.timezone, ("timestamp",)), hide_index=True
+            components.local_times(view.artifacts, current.timezone, ("timestamp",)),
+            hide_index=True,
+            placeholder=components.MISSING,
         )
 
 report, bundle = st.columns(2)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.ui.components import local_times
+from dashboard.ui.components import MISSING, local_times
 
 _TIME = "YYYY-MM-DD HH:mm:ss"
 
@@ -33,6 +33,7 @@ def log_table(log: pd.DataFrame, history: pd.DataFrame | None, timezone: str) ->
             "detail": st.column_config.TextColumn("Detail / reason", width="large"),
             "entity_id": st.column_config.TextColumn("Record id", width="small"),
         },
+        placeholder=MISSING,
     )
 
 
@@ -70,6 +71,7 @@ def history_table(history: pd.DataFrame, timezone: str) -> None:
             "retracted": st.column_config.CheckboxColumn("Withdrawn"),
             "id": st.column_config.TextColumn("Entry id", width="small"),
         },
+        placeholder=MISSING,
     )
 
 
@@ -88,4 +90,5 @@ def protocol_table(changes: pd.DataFrame, timezone: str) -> None:
             "reason": st.column_config.TextColumn("Reason", width="large"),
             "id": st.column_config.TextColumn("Change id", width="small"),
         },
+        placeholder=MISSING,
     )

@@ -19,7 +19,7 @@ from dashboard.core.live.check_in import check_in, dose_plan, history_lines, pat
 from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.ui import identity
-from dashboard.ui.components import plain
+from dashboard.ui.components import MISSING, plain
 
 COLUMNS = 3
 BY_HAND = "charted by hand"
@@ -150,6 +150,7 @@ def chairs_table(chairs: pd.DataFrame) -> None:
             "set_by": "Set by",
             "set_at": st.column_config.DatetimeColumn("Set at (UTC)", format="YYYY-MM-DD HH:mm"),
         },
+        placeholder=MISSING,
     )
 
 

@@ -5,6 +5,11 @@ and are used for nothing else. A tile in alarm is filled with its colour; its nu
 white panel so they stay legible, and a stale number is greyed and labelled STALE. The styling
 is one static style sheet keyed on container keys (``st-key-...`` classes); no user text ever
 goes into HTML: chair names, patient ids and acknowledgement reasons are escaped markdown.
+
+A tile with a high-priority alert nobody has acknowledged yet flashes its border at 2 Hz with a
+50 % duty cycle (IEC 60601-1-8 high priority: 1.4-2.8 Hz, 20-60 %; clinical reference I2), its
+key ending ``-flash``; the flashing stops with the acknowledgement (the tile stays red while the
+alert is open). The monitor's own alarms do not flash here: they are acknowledged on the monitor.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dashboard.core.live.overview import NO_ALERT, alert_texts, device_alarm_tex
 from dashboard.ui.components import plain
 
 COLUMNS = 3
+FLASH_HZ = 2.0  # IEC 60601-1-8 high-priority visual signal: 1.4-2.8 Hz, duty 20-60 % (reference I2)
+FLASH = "high-alarm-flash"  # the CSS animation's name
 PRIORITY_WORDS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 _TEXT_ON = {"high": "#ffffff", "medium": "#1a1a1a", "low": "#1a1a1a"}
 
@@ -40,6 +47,10 @@ _STYLE = "\n".join(
         "font-style: italic;}",
         'div[class*="st-key-stale-"] [data-testid="stMetricDelta"] * {color: #5a5a5a !important; '
         "font-weight: 700;}",
+        f"@keyframes {FLASH} {{0% {{border-color: var(--flash-on, #1a1a1a);}} "
+        f"50%, 100% {{border-color: {PRIORITY_COLOURS['high']};}}}}",
+        f'div[class*="st-key-tile-high-"][class*="-flash"] '
+        f"{{animation: {FLASH} {1 / FLASH_HZ:g}s step-end infinite;}}",
         "</style>",
     ]
 )
@@ -64,45 +75,50 @@ def show(
     lines of every tile come from one pass over the alerts, and tiles are plain dicts: a sort
     and a pandas row per tile cost more than drawing the twelve tiles.
     """
-    lines = _device_lines(device_alarms)
-    for session_id, text in _alert_lines(open_alerts).items():
-        lines[session_id] = "  \n".join(filter(None, [lines.get(session_id), text]))
+    lines = tile_lines(open_alerts, device_alarms)
+    flashing = flashing_sessions(open_alerts)
     tiles = facts.to_dict("records")
     for start in range(0, len(tiles), COLUMNS):
         row = enumerate(tiles[start : start + COLUMNS], start)
         for column, (n, tile) in zip(st.columns(COLUMNS), row, strict=False):
             with column:
-                _tile(n, tile, lines.get(tile["session_id"], "No active alert"), timezone, on_open)
+                text = "  \n".join(lines.get(tile["session_id"], ["No active alert"]))
+                _tile(n, tile, text, tile["session_id"] in flashing, timezone, on_open)
 
 
-def _alert_lines(open_alerts: pd.DataFrame) -> dict[str, str]:
-    """Each session's tile alert lines, worst first, as one markdown text."""
-    shown = tile_alerts(open_alerts)
-    lines: dict[str, list[str]] = {}
-    for alert in shown.assign(text=alert_texts(shown)).itertuples():
-        lines.setdefault(alert.session_id, []).append(_alert_line(alert))
-    return {session_id: "  \n".join(text) for session_id, text in lines.items()}
-
-
-def _device_lines(device_alarms: pd.DataFrame) -> dict[str, str]:
-    """Each session's active monitor alarms as tile lines, marked as the monitor's own."""
+def tile_lines(open_alerts: pd.DataFrame, device_alarms: pd.DataFrame) -> dict[str, list[str]]:
+    """Each session's tile lines (markdown): its monitor's own active alarms, marked MONITOR, then
+    the worst open alert of each vital, worst first."""
     lines: dict[str, list[str]] = {}
     for alarm in device_alarms.assign(text=device_alarm_texts(device_alarms)).itertuples():
         label = " ".join(filter(None, ["MONITOR", PRIORITY_WORDS.get(alarm.priority)]))
         lines.setdefault(alarm.session_id, []).append(f"**{label}** {plain(alarm.text)}")
-    return {session_id: "  \n".join(text) for session_id, text in lines.items()}
+    shown = tile_alerts(open_alerts)
+    for alert in shown.assign(text=alert_texts(shown)).itertuples():
+        lines.setdefault(alert.session_id, []).append(_alert_line(alert))
+    return lines
 
 
-def _tile(n: int, tile: dict, alert_lines: str, timezone: str, on_open: Callable | None) -> None:
-    with st.container(key=f"tile-{tile['attention']}-{n}"):
-        st.markdown(f"### {plain(_text(tile['chair'], 'No chair'))}\n{_headline(tile)}")
+def flashing_sessions(open_alerts: pd.DataFrame) -> set[str]:
+    """The sessions with a high-priority alert open that nobody has acknowledged: their tiles flash."""
+    high = open_alerts.loc[(open_alerts["priority"] == "high") & open_alerts["acknowledged_by"].isna()]
+    return set(high["session_id"])
+
+
+def tile_key(attention: str, n: int, flashing: bool) -> str:
+    """The tile's container key: its colour (``tile-high-3``), ``-flash`` while it flashes."""
+    return f"tile-{attention}-{n}" + ("-flash" if flashing and attention == "high" else "")
+
+
+def _tile(
+    n: int, tile: dict, alert_lines: str, flashing: bool, timezone: str, on_open: Callable | None
+) -> None:
+    with st.container(key=tile_key(tile["attention"], n, flashing)):
+        st.markdown(f"### {plain(chair_name(tile))}\n{headline(tile)}")
         st.markdown(alert_lines)
         with st.container(key=f"vitals-{n}"):  # BP gets a row of its own: "182/104" must never be cut
             hr, spo2 = st.columns(2)
-            _vital(hr, n, "hr", "HR /min", _number(tile["hr"]), tile["hr_age_s"], tile["hr_stale"])
-            _vital(spo2, n, "spo2", "SpO2 %", _number(tile["spo2"]), tile["spo2_age_s"], tile["spo2_stale"])
-            bp_value = f"{_number(tile['sbp'])}/{_number(tile['dbp'])}" if pd.notna(tile["sbp"]) else "–"
-            _vital(st, n, "bp", "BP mmHg", bp_value, tile["sbp_age_s"], tile["sbp_stale"], _cuff_due(tile))
+            vitals(n, tile, hr, spo2, st)
         st.markdown(_side_effect(tile, timezone))
         if on_open and st.button(
             "Open chair", key=f"open-{n}", icon=":material/open_in_new:", width="stretch"
@@ -110,7 +126,19 @@ def _tile(n: int, tile: dict, alert_lines: str, timezone: str, on_open: Callable
             on_open(tile["session_id"])
 
 
-def _headline(tile: dict) -> str:
+def vitals(n: int, tile: dict, hr, spo2, bp) -> None:
+    """HR, SpO2 and the cuff BP of a tile, each where it is given to go (a column or a container)."""
+    vital(hr, n, "hr", "HR /min", _number(tile["hr"]), tile["hr_age_s"], tile["hr_stale"])
+    vital(spo2, n, "spo2", "SpO2 %", _number(tile["spo2"]), tile["spo2_age_s"], tile["spo2_stale"])
+    bp_value = f"{_number(tile['sbp'])}/{_number(tile['dbp'])}" if pd.notna(tile["sbp"]) else "–"
+    vital(bp, n, "bp", "BP mmHg", bp_value, tile["sbp_age_s"], tile["sbp_stale"], _cuff_due(tile))
+
+
+def chair_name(tile: dict) -> str:
+    return _text(tile["chair"], "No chair")
+
+
+def headline(tile: dict) -> str:
     """Patient, phase, infusion minutes (of the planned) once started, and time in the chair."""
     parts = [plain(_text(tile["patient_id"], "no patient id")), f"**{tile['phase']}**"]
     if pd.notna(tile["elapsed_min"]):
@@ -128,7 +156,7 @@ def _alert_line(alert) -> str:
     return line
 
 
-def _vital(column, n: int, vital: str, label: str, value: str, age_s: float, stale: bool, extra: str = ""):
+def vital(column, n: int, vital: str, label: str, value: str, age_s: float, stale: bool, extra: str = ""):
     """A number with its age underneath; a stale one is greyed (keyed container) and says STALE."""
     age = "no reading" if pd.isna(age_s) else _ago(age_s)
     note = " · ".join(filter(None, [f"STALE {age}" if stale else age, extra]))

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.core import charts
 from dashboard.core.analysis import cohort
 from dashboard.core.analysis.pipeline import Analysis
+from dashboard.ui.components import MISSING
 
 
 def show(analysis: Analysis, shown: pd.DataFrame) -> None:
@@ -21,7 +22,7 @@ def show(analysis: Analysis, shown: pd.DataFrame) -> None:
     with left:
         st.plotly_chart(charts.peak_rise_figure(shown["max_sbp_rise"], rise), theme=None, key="c_rise")
         with st.expander("Distribution table"):
-            st.dataframe(cohort.peak_rise_distribution(shown).round(1), width="stretch")
+            st.dataframe(cohort.peak_rise_distribution(shown).round(1), width="stretch", placeholder=MISSING)
     with right:
         incidence = cohort.side_effect_incidence(
             events.loc[events["session_id"].isin(in_view)], sessions.loc[sessions["session_id"].isin(in_view)]
@@ -31,7 +32,9 @@ def show(analysis: Analysis, shown: pd.DataFrame) -> None:
     with left:
         st.plotly_chart(charts.alert_burden_figure(shown), theme=None, key="c_burden")
         with st.expander("Alert burden table"):
-            st.dataframe(cohort.alert_burden(shown).round(2), hide_index=True, width="stretch")
+            st.dataframe(
+                cohort.alert_burden(shown).round(2), hide_index=True, width="stretch", placeholder=MISSING
+            )
     with right:
         patients = sorted(shown["patient_id"].dropna().astype(str).unique())
         if patients:

@@ -17,6 +17,8 @@ from dashboard.core import settings
 from dashboard.core.export import NOT_A_DEVICE, to_safe_csv
 from dashboard.ui import data
 
+MISSING = "–"  # a missing value in a table (every st.dataframe's placeholder; Streamlit would write "None")
+
 
 def sidebar_notice() -> None:
     with st.sidebar:

@@ -16,7 +16,7 @@ from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.core.store.discharge_rows import BY_HAND, MET, NOT_MET
 from dashboard.ui import identity
-from dashboard.ui.components import plain
+from dashboard.ui.components import MISSING, plain
 from dashboard.ui.live_forms import entry_id, recorded
 
 MARKS = {MET: "✓ met", NOT_MET: "✗ not yet", BY_HAND: "? by hand"}
@@ -82,7 +82,7 @@ def checklist(check: DischargeCheck, criteria: tuple[Criterion, ...], timezone: 
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "state": "State", "criterion": st.column_config.TextColumn("Criterion", width="large"),
         "reason": st.column_config.TextColumn("Why", width="large"),
-    })  # fmt: skip
+    }, placeholder=MISSING)  # fmt: skip
 
 
 def sign_off(store: Store, session_id: str, user: Actor) -> None:
@@ -112,7 +112,8 @@ def _discharged(discharge: dict, timezone: str) -> None:
         st.caption(f"Reason, with a criterion unmet: {plain(discharge['reason'])}")
     shown = pd.DataFrame(discharge["criteria"]).assign(state=lambda f: f["state"].map(MARKS))
     st.dataframe(shown, hide_index=True, width="stretch", column_order=("state", "label", "reason"),
-                 column_config={"state": "State", "label": "Criterion", "reason": "Why"})  # fmt: skip
+                 column_config={"state": "State", "label": "Criterion", "reason": "Why"},
+                 placeholder=MISSING)  # fmt: skip
 
 
 def _clock(at: pd.Timestamp, timezone: str) -> str:

@@ -181,4 +181,5 @@ def open_alerts_table(open_alerts: pd.DataFrame, timezone: str) -> None:
             "acknowledged_at": st.column_config.DatetimeColumn("At", format="HH:mm:ss"),
             "acknowledged_reason": st.column_config.TextColumn("Reason", width="medium"),
         },
+        placeholder=components.MISSING,
     )

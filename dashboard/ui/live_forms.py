@@ -21,7 +21,7 @@ from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.core.vocabulary import vocabulary
 from dashboard.ui import identity
-from dashboard.ui.components import plain
+from dashboard.ui.components import MISSING, plain
 
 # Score ranges of the scales offered: CADSS-6 is six items scored 0-4 (clinical reference H1, H2).
 SCALES: dict[str, float] = {"CADSS-6": 24.0, "NRS 0-10": 10.0}
@@ -258,6 +258,7 @@ def events_table(events: pd.DataFrame, timezone: str) -> None:
                 "Corrected", help="an amendment of an earlier entry"
             ),
         },
+        placeholder=MISSING,
     )
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.core.analysis.protocol import Protocol
 from dashboard.core.store import EntryError, RoleError, Store
 from dashboard.ui import identity
-from dashboard.ui.components import plain
+from dashboard.ui.components import MISSING, plain
 from dashboard.ui.data import protocol_of
 from dashboard.ui.live_forms import entry_id, recorded
 
@@ -54,7 +54,7 @@ def versions(store: Store, timezone: str, use: Callable[[str], None]) -> None:
                  column_order=("version", "protocol", "changed_at", "user", "reason"),
                  column_config={"version": "Version", "protocol": "Protocol", "user": "Adopted by",
                                 "reason": "Why", "changed_at": st.column_config.DatetimeColumn(
-                                    "Adopted", format="YYYY-MM-DD HH:mm")})  # fmt: skip
+                                    "Adopted", format="YYYY-MM-DD HH:mm")}, placeholder=MISSING)  # fmt: skip
     labels = dict(zip(changes["id"], shown["version"] + " · " + shown["protocol"], strict=True))
     chosen = st.selectbox("Version", list(labels), format_func=labels.get, key="protocol_version")
     if st.button("Re-run this review under that version", icon=":material/history:"):

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.core.roles import Actor
 from dashboard.core.store import EntryError, Store
 from dashboard.ui import identity
-from dashboard.ui.components import local_times, plain
+from dashboard.ui.components import MISSING, local_times, plain
 from dashboard.ui.live_forms import entry_id, recorded
 
 _TIME = "YYYY-MM-DD HH:mm"
@@ -41,7 +41,7 @@ def queue_table(queue: pd.DataFrame, timezone: str) -> None:
         "ended_at": st.column_config.DatetimeColumn("Ended", format=_TIME),
         "end_reason": st.column_config.TextColumn("Ended without discharge because", width="medium"),
         "missing": st.column_config.TextColumn("Missing to sign", width="medium"),
-    })  # fmt: skip
+    }, placeholder=MISSING)  # fmt: skip
 
 
 def how_it_ended(store: Store, session_id: str, row: pd.Series, timezone: str) -> None:
@@ -74,6 +74,7 @@ def signed_table(signed: pd.DataFrame, timezone: str) -> None:
             "started_at": st.column_config.DatetimeColumn("Checked in", format=_TIME),
             "signed_at": st.column_config.DatetimeColumn("Signed", format=_TIME),
         },
+        placeholder=MISSING,
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.core.roles import GRANTS, ROLES, Actor
 from dashboard.core.store import EntryError, Store
-from dashboard.ui.components import plain
+from dashboard.ui.components import MISSING, plain
 from dashboard.ui.identity import allowed, roles_section
 
 DONE = "staff_done"  # session_state key of the message shown after the edit's rerun
@@ -35,6 +35,7 @@ def staff_section(store: Store, user: Actor | None) -> None:
             "set_by": "Set by",
             "set_at": st.column_config.DatetimeColumn("Set at (UTC)", format="YYYY-MM-DD HH:mm"),
         },
+        placeholder=MISSING,
     )
     if DONE in st.session_state:
         st.success(plain(st.session_state.pop(DONE)), icon=":material/check:")

@@ -10,10 +10,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.problems import Problem, problems_frame
-from dashboard.ui.components import local_times
+from dashboard.core.problems import Problem, problem_groups, problem_kind, problems_frame
+from dashboard.ui.components import MISSING, csv_download, local_times
 
 _CLOCK = "HH:mm:ss"  # within one session the date is in the caption
+_GROUP_COLUMNS = {
+    "file": st.column_config.TextColumn("File", width="medium"),
+    "level": st.column_config.TextColumn("Level", width="small"),
+    "column": st.column_config.TextColumn("Column", width="small"),
+    "kind": st.column_config.TextColumn("Kind of problem", width="large"),
+    "count": st.column_config.NumberColumn("Rows", format="%d", width="small"),
+    "first_lines": st.column_config.TextColumn("First lines", width="small"),
+    "example": st.column_config.TextColumn("First of them", width="large"),
+}
 _PROBLEM_COLUMNS = {
     "file": st.column_config.TextColumn("File", width="medium"),
     "line": st.column_config.NumberColumn("Line", format="%d", width="small"),
@@ -25,8 +34,9 @@ _PROBLEM_COLUMNS = {
 
 
 def validation_report(problems: list[Problem], files: list[str]) -> None:
-    """A status line per file and every problem with its line, all as tables (file names and cell
-    values are user text, so they never go through markdown)."""
+    """A status line per file; the problems grouped by file and kind, with counts and their first
+    lines; every problem row by row behind a switch; all of them as a CSV download. File names and
+    cell values are user text, so they are shown only as table cells or widget options."""
     table = problems_frame(problems)
     status = file_status(table, files)
     unusable = int((status["result"] == "could not be used").sum())
@@ -34,16 +44,50 @@ def validation_report(problems: list[Problem], files: list[str]) -> None:
         st.error(f"{unusable} of {len(files)} file(s) could not be used; the reason is in the table.")
     elif table.empty:
         st.success(f"{len(files)} file(s) read without problems.", icon=":material/check_circle:")
-    st.dataframe(status, hide_index=True, width="stretch", height=min(38 + 35 * len(status), 300))
-    if len(table):
-        st.caption(f"{len(table)} problem(s); valid rows were kept, every rejected row or cell is listed.")
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config=_PROBLEM_COLUMNS,
-            height=min(38 + 35 * len(table), 400),
-        )
+    st.dataframe(
+        status, hide_index=True, width="stretch", height=min(38 + 35 * len(status), 300), placeholder=MISSING
+    )
+    if table.empty:
+        return
+    groups = problem_groups(table)
+    st.caption(
+        f"{len(table)} problem(s) of {len(groups)} kind(s); valid rows were kept, every rejected row or "
+        "cell is listed."
+    )
+    st.dataframe(
+        groups,
+        hide_index=True,
+        width="stretch",
+        column_config=_GROUP_COLUMNS,
+        height=min(38 + 35 * len(groups), 400),
+        placeholder=MISSING,
+        key="problem_groups",
+    )
+    every, download = st.columns([3, 1], vertical_alignment="center")
+    csv_download(download, "Every problem (CSV)", table, "validation_problems.csv", width="stretch")
+    if not every.toggle(f"Show every problem, row by row ({len(table)})", key="w_every_problem"):
+        return
+    labels = [f"{g.file} · {g.level} · {g.column or 'no column'} · {g.kind} ({g.count})"
+              for g in groups.itertuples()]  # fmt: skip
+    chosen = st.selectbox("Problems of", ["every kind", *labels], key="w_problem_kind")
+    shown = table
+    if chosen in labels:
+        group = groups.iloc[labels.index(chosen)]
+        shown = table.loc[
+            (table["file"] == group["file"])
+            & (table["level"] == group["level"])
+            & (table["column"].fillna("") == group["column"])
+            & (table["message"].map(problem_kind) == group["kind"])
+        ]
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config=_PROBLEM_COLUMNS,
+        height=min(38 + 35 * len(shown), 400),
+        placeholder=MISSING,
+        key="every_problem",
+    )
 
 
 def file_status(table: pd.DataFrame, files: list[str]) -> pd.DataFrame:
@@ -86,6 +130,7 @@ def alerts_table(alerts: pd.DataFrame, timezone: str) -> None:
             "peak": st.column_config.NumberColumn("Worst value", format="%.0f"),
             "limit": st.column_config.NumberColumn("Limit", format="%.0f"),
         },
+        placeholder=MISSING,
     )
 
 
@@ -111,6 +156,7 @@ def alert_history_table(history: pd.DataFrame, timezone: str) -> None:
             "alert": st.column_config.TextColumn("Alert", width="large"),
             "reports": st.column_config.NumberColumn("Samples / reports", format="%d"),
         },
+        placeholder=MISSING,
     )
 
 
@@ -135,6 +181,7 @@ def events_table(events: pd.DataFrame, timezone: str) -> None:
             "score": st.column_config.NumberColumn("Score", format="%g"),
             "note": st.column_config.TextColumn("Note", width="large"),
         },
+        placeholder=MISSING,
     )
 
 
@@ -190,6 +237,7 @@ def summary_table(summary: pd.DataFrame, timezone: str, key: str) -> str | None:
         on_select="rerun",
         selection_mode="single-row",
         key=key,
+        placeholder=MISSING,
     )
     rows = state.selection.rows
     return str(shown["session_id"].iloc[rows[0]]) if rows else None
@@ -219,6 +267,7 @@ def rules_editor(rules: pd.DataFrame, key: str) -> pd.DataFrame:
             ),
             "source": st.column_config.TextColumn("Source", width="large"),
         },
+        placeholder=MISSING,
     )
 
 
@@ -263,4 +312,5 @@ def comparison_table(table: pd.DataFrame, changed_only: bool) -> None:
         column_order=list(config),  # per priority: now, edited, change side by side
         column_config=config,
         height=min(38 + 35 * len(shown), 400),
+        placeholder=MISSING,
     )

@@ -42,9 +42,52 @@ def test_every_page_says_it_is_decision_support_not_a_device(app):
 def test_malformed_upload_shows_line_numbered_error_and_no_traceback(app):
     app.file_uploader(key="up_files").upload("bad_vitals.csv", BAD_VITALS, "text/csv").run()
     assert not app.exception
-    reports = [df.value for df in app.dataframe if {"line", "message"} <= set(df.value.columns)]
-    assert reports and 3 in reports[0]["line"].tolist()
+    groups = _dataframe(app, "problem_groups")
+    assert groups[["file", "count", "first_lines"]].values.tolist() == [["bad_vitals.csv", 1, "3"]]
     assert list(_summary(app)["session_id"]) == ["U1"]  # the valid rows were kept
+
+
+_COLUMN_OF = {"problem_groups": "first_lines", "every_problem": "message"}  # a column only that table has
+
+
+def _dataframe(at: AppTest, key: str) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if _COLUMN_OF[key] in df.value.columns)
+
+
+def _artifact_file(rows: int) -> bytes:
+    """``rows`` readings of SpO2 0 (a probe off: artifacts), then one unreadable time."""
+    lines = [f"A1,2026-03-02T09:{n // 60:02}:{n % 60:02}Z,72,,,,0,14" for n in range(rows)]
+    header, bad = "session_id,timestamp,hr,sbp,dbp,map,spo2,rr", "A1,soon,72,,,,98,14"
+    return "\n".join([header, *lines, bad, ""]).encode()
+
+
+def test_validation_report_groups_problems_by_file_and_kind_and_expands_to_every_row(app):
+    app.file_uploader(key="up_files").upload("probe_off.csv", _artifact_file(40), "text/csv").run()
+    assert not app.exception
+    groups = _dataframe(app, "problem_groups")
+    assert groups[["file", "level", "column", "count", "first_lines"]].values.tolist() == [
+        ["probe_off.csv", "artifact", "spo2", 40, "2, 3, 4, 5, 6, …"],
+        ["probe_off.csv", "error", "timestamp", 1, "42"],
+    ]
+    assert groups["kind"].iloc[0].startswith("SpO2 … is a zero reading")
+    assert any("41 problem(s) of 2 kind(s)" in c.value for c in app.caption)
+    assert not any("message" in df.value.columns for df in app.dataframe)  # rows only when asked for
+    assert [b.label for b in app.get("download_button") if "problem" in b.label] == ["Every problem (CSV)"]
+
+    app.toggle(key="w_every_problem").set_value(True).run()
+    assert _dataframe(app, "every_problem")["line"].tolist() == list(range(2, 43))
+    kind = next(o for o in app.selectbox(key="w_problem_kind").options if "error" in o)
+    app.selectbox(key="w_problem_kind").set_value(kind).run()
+    assert _dataframe(app, "every_problem")["line"].tolist() == [42]
+
+
+def test_tables_show_a_missing_value_as_a_dash_never_none(app):
+    """An upload without a sessions file has no chair or indication: Streamlit would write "None"."""
+    app.file_uploader(key="up_files").upload("bad_vitals.csv", BAD_VITALS, "text/csv").run()
+    app.toggle(key="w_every_problem").set_value(True).run()
+    assert _summary(app)[["chair", "indication"]].isna().all().all()
+    assert len(app.dataframe) >= 4  # files, kinds of problem, every problem, sessions, cohort tables
+    assert {df.proto.placeholder for df in app.dataframe} == {"–"}
 
 
 def test_unusable_upload_says_why_and_keeps_the_page(app):

@@ -40,6 +40,8 @@ def test_ending_before_discharge_needs_a_reason_and_the_session_then_waits_to_be
     ]
     assert any("Cannot sign off yet: missing weight" in w.value for w in at.warning)
     assert widget(at.button, "Sign off").disabled
+    assert queue["discharged_at"].isna().all()  # ended without a discharge: a dash, not "None"
+    assert at.dataframe[0].proto.placeholder == "–"
 
 
 def test_the_weight_completed_on_the_sign_off_page_unblocks_the_signature(store, checked_in):

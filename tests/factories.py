@@ -116,17 +116,19 @@ def store_dataset(store, dataset, *, live: tuple[str, ...] = ()) -> None:
     first vitals sample (else its infusion start) with its patient, chair and dose plan, its vitals
     from the monitor, its events by staff, and ended at its last sample unless its id is in ``live``."""
     spans = dataset.vitals.groupby("session_id", observed=True)["timestamp"].agg(["min", "max"])
-    for row in dataset.sessions.to_dict("records"):
+    ended = [session_id for session_id in spans.index if session_id not in live]
+    # A chair holds one open session at a time: the ended ones are opened and closed first.
+    rows = sorted(dataset.sessions.to_dict("records"), key=lambda row: row["session_id"] in live)
+    for row in rows:
         keys = [key for key in SESSION_COLUMNS[1:] if key != "infusion_end"]  # the end is an event
         plan = {key: None if pd.isna(row[key]) else row[key] for key in keys}
         times = spans.loc[row["session_id"]] if row["session_id"] in spans.index else None
         at = times["min"] if times is not None else plan["infusion_start"]
         store.start_session(row["session_id"], user="feed", at=at, **plan)
+        if row["session_id"] in ended:
+            store.end_session(row["session_id"], user="feed", at=times["max"])
     store.add_vitals(dataset.vitals, user="monitor")
     store.add_events(dataset.events, user="nurse.a")
-    for session_id, times in spans.iterrows():
-        if session_id not in live:
-            store.end_session(session_id, user="feed", at=times["max"])
 
 
 # --- HL7 v2 --------------------------------------------------------------------------------------

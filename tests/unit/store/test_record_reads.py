@@ -19,6 +19,7 @@ def _recorded(store, dataset) -> None:
         plan = {k: row[k] for k in ("patient_id", "chair", "planned_minutes", "dose_mg_per_kg", "weight_kg",
                                     "indication", "infusion_start")}  # fmt: skip
         store.start_session(row["session_id"], user="feed", **plan)
+        store.end_session(row["session_id"], user="feed")  # a chair holds one open session at a time
     store.add_vitals(dataset.vitals, user="monitor")
     store.add_events(dataset.events, user="feed")
 

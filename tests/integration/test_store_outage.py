@@ -125,7 +125,8 @@ def test_feed_and_listener_ride_out_postgresql_stopped_and_started(stoppable_pos
         wait_for(lambda: len(monitor.answers) > sent_by_then + 10, 60, "the monitor's messages to go on")
         monitor.sending = False
         monitor.join(timeout=60)
-        assert feed.poll() is None and listener.poll() is None, "both processes alive"
+        assert feed.poll() is None, "feed died: " + "".join(feed_err[-40:])
+        assert listener.poll() is None, "listener died: " + "".join(listener_err[-40:])
     finally:
         if monitor is not None:
             monitor.sending = False

@@ -16,10 +16,12 @@ def pick(timezone: str) -> None:
     there = data.sources()
     chosen = data.source()
     if len(there) > 1:
-        # The choice shown is the source in use: an upload switches it without touching the widget.
-        st.session_state[_WIDGET] = chosen
-        st.radio("Sessions from", there, horizontal=True, key=_WIDGET,
-                 on_change=lambda: data.choose(st.session_state[_WIDGET]))  # fmt: skip
+        # Keyed by the source in use, so an upload (which switches it) shows a new choice. Not set
+        # through session_state on every run: a run still going when the user clicked would set it
+        # back, and the click would be lost (the choice jumped back to the clinic's records).
+        key = f"{_WIDGET}_{chosen}"
+        st.radio("Sessions from", there, index=there.index(chosen), horizontal=True, key=key,
+                 on_change=lambda: data.choose(st.session_state[key]))  # fmt: skip
     if chosen == data.CLINIC:
         _record_days(timezone)
 

@@ -214,23 +214,29 @@ def go_to(page: Page, link: str, title: str, tries: int = 3) -> None:
     wait_until_idle(page)
 
 
+# What the Review's caption says of each source once the page shows its sessions.
+REVIEW_SOURCES = {
+    "Clinic records": "from the clinic's records",
+    "Sample data": "from the bundled sample data",
+    "Uploaded files": "from uploaded files",
+}
+
+
 def review_source(page: Page, source: str) -> None:
-    """Pick where the Review's sessions come from (offered once the store holds sessions). The
-    picker is judged only once the page has drawn its sessions table below it: just after a page
-    change the script may not have started, and "no picker yet" is not "no picker"."""
+    """Pick where the Review's sessions come from (the choice is offered once the store holds
+    sessions). Judged by the page's caption, not by the choice: the radio is drawn a moment after
+    the script has finished (its component loads lazily), and the caption is what was analysed."""
     wait_until_idle(page)
-    table = page.get_by_text(re.compile(r"^Sessions \(\d+ of \d+\)$"))
-    drawn = table.or_(page.get_by_text("No usable session"))
-    expect(drawn.first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    in_use = page.get_by_text(REVIEW_SOURCES[source])
     choice = page.get_by_test_id("stRadio").filter(has_text="Sessions from")
-    if not choice.count():
-        return
-    option = choice.get_by_role("radio", name=source)
     for attempt in range(1, 4):  # a click landing while the page reruns is lost, as for a user
-        choice.locator("label").filter(has_text=source).click()
+        if in_use.count():
+            return
+        expect(choice.first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        choice.first.locator("label").filter(has_text=source).click()
         wait_until_idle(page)
         try:
-            expect(option).to_be_checked(timeout=5_000)
+            expect(in_use).to_be_visible(timeout=LOAD_TIMEOUT_MS)
             return
         except AssertionError:
             if attempt == 3:

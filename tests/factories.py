@@ -36,6 +36,16 @@ def acting(*roles: str, name: str | None = None) -> Actor:
     return Actor(name or ".".join(roles) or "nobody", frozenset(roles))
 
 
+# An [auth] section for AppTest's secrets: the app sees a provider configured; none is reached.
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret-only-for-tests",
+    "client_id": "dashboard-tests",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://login.example.invalid/.well-known/openid-configuration",
+}
+
+
 # --- frames in the canonical model ---------------------------------------------------------------
 
 

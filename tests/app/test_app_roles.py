@@ -9,17 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.core.analysis.protocol import load_protocol
 from dashboard.core.roles import why_not
-from tests.factories import acting
+from tests.factories import AUTH, acting
 from tests.live_app import store_in, widget
 from tests.paths import APP
 
-AUTH = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "not-a-real-secret-only-for-tests",
-    "client_id": "dashboard-tests",
-    "client_secret": "not-a-real-secret",
-    "server_metadata_url": "https://login.example.invalid/.well-known/openid-configuration",
-}
 ROLES = {"claim": "groups", "groups": {"ketamine-nurses": "nurse", "ketamine-leads": "lead"}}
 WHATIF = "app_pages/whatif.py"
 SIGN_OFF = "app_pages/sign_off.py"

@@ -12,16 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core.settings import REQUIRE_LOGIN_ENV as REQUIRE_ENV
+from tests.factories import AUTH
 from tests.paths import REPO as ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")
-AUTH = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "not-a-real-secret-only-for-tests",
-    "client_id": "dashboard-tests",
-    "client_secret": "not-a-real-secret",
-    "server_metadata_url": "https://login.example.invalid/.well-known/openid-configuration",
-}
 
 
 @pytest.fixture

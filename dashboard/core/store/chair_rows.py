@@ -98,6 +98,16 @@ def chair_monitors(conn: Connection, name: str) -> tuple[str, ...] | None:
     return _current(conn).get(name)
 
 
+def refuse_if_busy(conn: Connection, chair: str) -> None:
+    """Refuse a session on ``chair`` while another is open there (call under ``lock_chairs``)."""
+    busy = open_session_on(conn, chair)
+    if busy is not None:
+        raise EntryError(
+            f"chair {chair!r} is busy with the open session {busy!r}: end it first "
+            "(python -m dashboard session end SESSION_ID)"
+        )
+
+
 def open_session_on(conn: Connection, chair: str) -> str | None:
     """The open session on ``chair`` (the latest started, should a feed have opened several)."""
     return _open_sessions(conn, [chair]).get(chair, {}).get("session_id")

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select, update
 from dashboard.core.model import TIMESTAMP_DTYPE
 from dashboard.core.roles import Actor
 from dashboard.core.store.beds import _assigned_session
-from dashboard.core.store.chair_rows import chair_monitors, lock_chairs, open_session_on
+from dashboard.core.store.chair_rows import chair_monitors, lock_chairs, refuse_if_busy
 from dashboard.core.store.models import Patient, ProtocolChange, Session, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
@@ -67,9 +67,7 @@ class CheckInRows(StoreBase):
             monitors = chair_monitors(conn, chair)
             if monitors is None:
                 raise EntryError(f"there is no chair {chair!r}: set it up first (clinic setup, `chair set`)")
-            busy = open_session_on(conn, chair)
-            if busy is not None:
-                raise EntryError(f"chair {chair!r} is busy with the open session {busy!r}: end it first")
+            refuse_if_busy(conn, chair)
             for monitor in monitors:  # never take a monitor away from a patient it is sending for
                 sending_for = _open_assignment(conn, monitor)
                 if sending_for is not None:

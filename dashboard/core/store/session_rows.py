@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.model import SESSION_COLUMNS, VITALS, VITALS_COLUMNS, conform, empty_frame
 from dashboard.core.roles import Actor
-from dashboard.core.store.chair_rows import lock_chairs, open_session_on
+from dashboard.core.store.chair_rows import lock_chairs, refuse_if_busy
 from dashboard.core.store.models import AlertEpisode, Discharge, Event, Patient, Session, Vitals, utcnow
 from dashboard.core.store.store_base import (
     EntryError,
@@ -67,12 +67,7 @@ class SessionRows(StoreBase):
             with self._write() as conn:
                 if chair is not None:
                     lock_chairs(conn)
-                    busy = open_session_on(conn, chair)
-                    if busy is not None:
-                        raise EntryError(
-                            f"chair {chair!r} is busy with the open session {busy!r}: end it first "
-                            "(python -m dashboard session end SESSION_ID)"
-                        )
+                    refuse_if_busy(conn, chair)
                 if patient_id is not None:
                     conn.execute(
                         _insert_ignore(conn, Patient.__table__, ["patient_id"]),

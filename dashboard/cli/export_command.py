@@ -120,7 +120,7 @@ def opened_store(database: str | None) -> Store:
 
 def write_csv(store: Store, sessions: pd.DataFrame, out: Path) -> int:
     """The sessions as the canonical CSV files, formula-safe; returns the number of files."""
-    dataset = store.record_dataset(sessions["session_id"].tolist())
+    dataset = store.record_dataset(sessions["session_id"].tolist(), listed=sessions)
     _progress(f"read {len(dataset.vitals)} vitals rows and {len(dataset.events)} events; writing CSV")
     return len(write_dataset(formula_safe(dataset), out))
 
@@ -132,7 +132,7 @@ def write_fhir(store: Store, sessions: pd.DataFrame, out: Path) -> int:
     ids, names = list(rows), file_names(rows)
     for start in range(0, len(ids), FHIR_BLOCK):
         block = ids[start : start + FHIR_BLOCK]
-        record = store.record_dataset(block)
+        record = store.record_dataset(block, listed=sessions)
         for done, session_id in enumerate(block, start=start + 1):
             row = rows[session_id]
             patient = row["patient_id"] if isinstance(row["patient_id"], str) else None

@@ -30,7 +30,7 @@ def clinic_record(
 ) -> Dataset:
     """The sessions started in ``[since, until)`` (of ``patient_id`` if given) as one screened Dataset."""
     chosen = store.recorded_sessions(since=since, until=until, patient_id=patient_id)
-    record = store.record_dataset(chosen["session_id"].tolist())
+    record = store.record_dataset(chosen["session_id"].tolist(), listed=chosen)
     lines = np.zeros(len(record.vitals), dtype=np.int64)  # a stored row has no line
     vitals, cells, problems = split_artifacts(record.vitals, lines, SOURCE)
     return Dataset(vitals, record.events, record.sessions, artifact_frame([cells]), problems)

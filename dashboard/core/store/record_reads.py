@@ -70,11 +70,15 @@ class RecordReads(SessionRows):
             actions = conn.execute(select(func.max(AuditEntry.id))).scalar()
         return f"{vitals or 0}.{actions or 0}"
 
-    def record_dataset(self, session_ids: Sequence[str]) -> Dataset:
+    def record_dataset(self, session_ids: Sequence[str], listed: pd.DataFrame | None = None) -> Dataset:
         """The sessions as the canonical model: their rows, vitals in session and time order, and
-        the current version of each entry (corrections applied, withdrawals left out)."""
+        the current version of each entry (corrections applied, withdrawals left out).
+
+        ``listed``: the sessions as ``recorded_sessions`` gave them (holding these), so they are not
+        read again: that query asks the vitals index three times per session."""
         ids = list(dict.fromkeys(session_ids))
-        chosen = self.sessions().set_index("session_id").loc[ids].reset_index()
+        listed = self.sessions() if listed is None else listed
+        chosen = listed.set_index("session_id").loc[ids].reset_index()
         # Sorted ids, so the vitals are in session order across blocks and the columnar copy too.
         ended = set(chosen.loc[chosen["ended_at"].notna(), "session_id"])
         vitals = read_record_vitals(self.engine, sorted(ids), ended)
